@@ -1,0 +1,1 @@
+"""MedFILIP: medical fine-grained language-image pre-training for chest X-rays."""

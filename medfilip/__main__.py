@@ -1,0 +1,5 @@
+import sys
+
+from medfilip.cli import main
+
+sys.exit(main())

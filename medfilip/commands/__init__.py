@@ -1,0 +1,1 @@
+"""Subcommands of the `medfilip` command line (see `medfilip.cli`)."""
