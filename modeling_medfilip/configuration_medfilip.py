@@ -1,0 +1,105 @@
+"""MedFILIP configuration: a timm vision tower, a Hugging Face text tower and a shared projection space."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from transformers import AutoConfig, PreTrainedConfig
+from transformers.configuration_utils import SubConfigSpec
+
+# The text tower of openai/clip-vit-base-patch32 (CLIPTextConfig's defaults are that model's values).
+CLIP_B32_TEXT_CONFIG: dict[str, Any] = {"model_type": "clip_text_model"}
+
+
+class MedFILIPVisionConfig(PreTrainedConfig):
+    """Vision tower settings: a timm model name, its keyword arguments and the input resolution."""
+
+    model_type = "medfilip_vision_model"
+    base_config_key = "vision_config"
+
+    timm_model_name: str = "resnet50"
+    timm_model_kwargs: dict[str, Any] | None = None
+    image_size: int = 448
+    num_channels: int = 3
+
+    def __post_init__(self, **kwargs):
+        self.timm_model_kwargs = dict(self.timm_model_kwargs or {})
+        super().__post_init__(**kwargs)
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The paper's model: ResNet-50 at 448x448, CLIP ViT-B/32 text tower, 768-d joint space.
+    "base": {
+        "vision_config": {"timm_model_name": "resnet50", "image_size": 448},
+        "text_config": CLIP_B32_TEXT_CONFIG,
+        "projection_dim": 768,
+    },
+    # A few-MB model that trains on a CPU: MobileNetV3-Small (0.5x) at 128 px, a 2-layer text transformer.
+    # Its vocabulary size and special-token ids are set from the offline tokenizer built with it.
+    "tiny": {
+        "vision_config": {"timm_model_name": "mobilenetv3_small_050", "image_size": 128},
+        "text_config": {
+            "model_type": "clip_text_model",
+            "vocab_size": 4096,
+            "hidden_size": 128,
+            "intermediate_size": 512,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "max_position_embeddings": 128,
+            "bos_token_id": 0,
+            "eos_token_id": 1,
+            "pad_token_id": 2,
+        },
+        "projection_dim": 128,
+    },
+}
+
+TEXT_POOLING_MODES = ("eos", "cls", "mean")
+
+
+class MedFILIPConfig(PreTrainedConfig):
+    """Configuration of `MedFILIPModel`.
+
+    `text_config` is any Hugging Face text-encoder config (default: the CLIP ViT-B/32 text model); a
+    BERT-like config works too. `text_pooling` picks the sentence vector: `eos` (last non-padding token,
+    CLIP's choice), `cls` (first token, BERT's) or `mean`; `None` chooses `eos` for CLIP text configs and
+    `cls` otherwise. The logit scale starts at `logit_scale_init_value` (log 1/0.07) and is clamped at
+    `logit_scale_max` (log 100). `loss_type` names the training loss (`infonce`; the SSM losses are set
+    by the training recipe).
+    """
+
+    model_type = "medfilip"
+    sub_configs_defaults = {
+        "vision_config": MedFILIPVisionConfig,
+        "text_config": SubConfigSpec(AutoConfig, model_type="clip_text_model"),
+    }
+
+    vision_config: dict | MedFILIPVisionConfig | None = None
+    text_config: dict | PreTrainedConfig | None = None
+    projection_dim: int = 768
+    logit_scale_init_value: float = math.log(1 / 0.07)
+    logit_scale_max: float = math.log(100.0)
+    text_pooling: str | None = None
+    loss_type: str = "infonce"
+    initializer_range: float = 0.02
+
+    def __post_init__(self, **kwargs):
+        super().__post_init__(**kwargs)
+        if self.text_pooling is None:
+            self.text_pooling = "eos" if self.text_config.model_type == "clip_text_model" else "cls"
+        if self.text_pooling not in TEXT_POOLING_MODES:
+            raise ValueError(f"text_pooling must be one of {TEXT_POOLING_MODES}, got {self.text_pooling!r}")
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides: Any) -> MedFILIPConfig:
+        """The named preset (`base` or `tiny`), with top-level fields replaced by `overrides`."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown MedFILIP preset {name!r}; available: {', '.join(sorted(PRESETS))}")
+        settings = copy.deepcopy(PRESETS[name])
+        settings.update(overrides)
+        return cls(**settings)
+
+
+__all__ = ["MedFILIPConfig", "MedFILIPVisionConfig", "PRESETS"]
