@@ -43,6 +43,10 @@ class MedFILIPImageProcessor(PilBackend):
     do_normalize = True
     do_convert_rgb = False
 
+    def fetch_images(self, image_url_or_urls: Any) -> Any:
+        """Inputs are decoded later by `load_grayscale` (paths, URLs and DICOM included), so pass them through."""
+        return image_url_or_urls
+
     def _prepare_images_structure(self, images: Any, expected_ndims: int = 3) -> list[np.ndarray]:
         """Decode each input (path, URL, bytes, PIL, array, tensor) to a 2-D float array in [0, 1]."""
         if _is_single_image(images):
