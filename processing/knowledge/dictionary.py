@@ -32,6 +32,7 @@ class CategoryRecord(BaseModel):
     synonyms: list[str] | None = None
     description: str | None = None
     patterns: list[str] | None = None
+    abnormal: bool | None = None
 
 
 class DictionaryFile(BaseModel):
@@ -55,6 +56,9 @@ class KnowledgeEntry(BaseModel):
     synonyms: tuple[str, ...] = ()
     description: str
     patterns: tuple[str, ...] = ()
+    """Regular expressions over lower-cased, space-separated report tokens that also mention the category."""
+    abnormal: bool = True
+    """False for what a normal study may show (support devices, `no finding` itself)."""
     labels: dict[str, tuple[str, ...]] = {}
     """Label set name -> the labels of that set this category counts toward."""
 
@@ -132,6 +136,7 @@ class KnowledgeDictionary:
                 synonyms=tuple(merged.get("synonyms") or ()),
                 description=merged["description"],
                 patterns=tuple(merged.get("patterns") or ()),
+                abnormal=merged.get("abnormal") is not False,
                 labels={
                     set_name: tuple(labels) for set_name, labels in membership.get(merged["name"], {}).items()
                 },
