@@ -8,6 +8,7 @@ from typing import Any
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from modeling_medfilip import MedFILIPConfig, MedFILIPImageProcessor, MedFILIPModel, MedFILIPProcessor
+from processing.knowledge import KnowledgeDictionary, load_knowledge_dictionary
 from processing.tokenization_offline import train_offline_tokenizer
 
 CLIP_B32_TOKENIZER = "openai/clip-vit-base-patch32"
@@ -35,9 +36,15 @@ def load_tokenizer(source: str | os.PathLike) -> PreTrainedTokenizerBase:
 
 def build_offline_tokenizer(max_length: int) -> PreTrainedTokenizerBase:
     """Byte-level BPE trained on the knowledge dictionary's names, synonyms and descriptions."""
-    from processing.knowledge import load_knowledge_dictionary
-
     return train_offline_tokenizer(load_knowledge_dictionary().texts(), model_max_length=max_length)
+
+
+def attach_knowledge(config: MedFILIPConfig, dictionary: KnowledgeDictionary | None = None) -> None:
+    """Store the dictionary's prompts and term index in `config`, for knowledge-enriched zero-shot prompts."""
+    dictionary = dictionary if dictionary is not None else load_knowledge_dictionary()
+    config.knowledge_prompts = {entry.name: entry.prompt for entry in dictionary}
+    config.knowledge_terms = dictionary.terms()
+    config.knowledge_version = dictionary.version
 
 
 def create_model_and_processor(
@@ -45,7 +52,8 @@ def create_model_and_processor(
 ) -> tuple[MedFILIPModel, MedFILIPProcessor]:
     """A randomly initialized model of `preset` and its processor (image processor + tokenizer).
 
-    `tokenizer` overrides the preset's tokenizer source (a Hub id or local directory). When the tokenizer
+    The packaged knowledge dictionary is attached to the config (see `attach_knowledge`). `tokenizer`
+    overrides the preset's tokenizer source (a Hub id or local directory). When the tokenizer
     is trained offline, the text tower's vocabulary size and special-token ids are set from it.
     """
     config = MedFILIPConfig.from_preset(preset, **config_overrides)
@@ -61,6 +69,7 @@ def create_model_and_processor(
     for name in ("bos_token_id", "eos_token_id", "pad_token_id"):
         if getattr(text_tokenizer, name) is not None:
             setattr(config.text_config, name, getattr(text_tokenizer, name))
+    attach_knowledge(config)
     size = config.vision_config.image_size
     image_processor = MedFILIPImageProcessor(size={"height": size, "width": size})
     processor = MedFILIPProcessor(image_processor=image_processor, tokenizer=text_tokenizer)

@@ -67,7 +67,9 @@ class MedFILIPConfig(PreTrainedConfig):
     CLIP's choice), `cls` (first token, BERT's) or `mean`; `None` chooses `eos` for CLIP text configs and
     `cls` otherwise. The logit scale starts at `logit_scale_init_value` (log 1/0.07) and is clamped at
     `logit_scale_max` (log 100). `loss_type` names the training loss (`infonce`; the SSM losses are set
-    by the training recipe).
+    by the training recipe). `knowledge_prompts` (category -> "<category>. <description>") and
+    `knowledge_terms` (normalized name, synonym, label or plural -> category) carry the knowledge
+    dictionary the model was built with, so the zero-shot pipeline can enrich class names anywhere.
     """
 
     model_type = "medfilip"
@@ -84,6 +86,9 @@ class MedFILIPConfig(PreTrainedConfig):
     text_pooling: str | None = None
     loss_type: str = "infonce"
     initializer_range: float = 0.02
+    knowledge_prompts: dict[str, str] | None = None
+    knowledge_terms: dict[str, str] | None = None
+    knowledge_version: str | None = None
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 import torch
 
-LABELS = ["pneumonia", "no finding", "pleural effusion", "cardiomegaly"]
+LABELS = ["pneumonia", "No Finding", "Pleural_Thickening", "cardiomegaly", "sarcoid-like nodes"]
 
 FRESH_PROCESS_SCRIPT = textwrap.dedent(
     """
@@ -25,7 +25,8 @@ FRESH_PROCESS_SCRIPT = textwrap.dedent(
     classifier = pipeline("zero-shot-image-classification", model=model_dir, trust_remote_code=True)
     single = [classifier(path, candidate_labels=labels) for path in files]
     batched = classifier(files, candidate_labels=labels, batch_size=4)
-    inputs = processor(text=labels, images=files, return_tensors="pt", padding=True)
+    texts = classifier.label_prompts(labels)
+    inputs = processor(text=texts, images=files, return_tensors="pt", padding=True)
     with torch.no_grad():
         direct = model(**inputs).logits_per_image.softmax(dim=-1).tolist()
     ours = sorted(name for name in sys.modules if name.split(".")[0] in ("medfilip", "modeling_medfilip", "processing"))
@@ -36,6 +37,7 @@ FRESH_PROCESS_SCRIPT = textwrap.dedent(
         "single": single,
         "batched": batched,
         "direct": direct,
+        "texts": texts,
     }))
     """
 )
@@ -83,6 +85,19 @@ def test_loads_through_remote_code_without_our_packages(fresh_process_result, ti
         assert (tiny_model_dir / name).is_file(), name
 
 
+def test_known_labels_get_knowledge_prompts(fresh_process_result):
+    from processing.knowledge import load_knowledge_dictionary
+
+    dictionary = load_knowledge_dictionary()
+    assert fresh_process_result["texts"] == [
+        dictionary.prompt("pneumonia"),
+        dictionary.prompt("no finding"),
+        dictionary.prompt("pleural thickening"),
+        dictionary.prompt("cardiomegaly"),
+        "sarcoid-like nodes",  # unknown to the dictionary: the label itself
+    ]
+
+
 def test_pipeline_scores_every_real_file(fresh_process_result, image_samples):
     assert len(fresh_process_result["single"]) == len(image_samples)
     for result in fresh_process_result["single"]:
@@ -119,6 +134,16 @@ def test_pipeline_in_process_with_16_bit_png(tiny_model_dir, image_samples, tmp_
         for label in LABELS:
             assert deep[label] == pytest.approx(flat[label], abs=1e-5)
     assert sum(deep.values()) == pytest.approx(1.0, abs=1e-5)
+    assert classifier.label_prompts(["Effusion", "new thing"], hypothesis_template="a chest x-ray with {}") == [
+        classifier.model.config.knowledge_prompts["pleural effusion"],
+        "a chest x-ray with new thing",
+    ]
+    assert classifier.label_prompts(["Effusion"], use_knowledge=False) == ["Effusion"]
+    own = {"covid-19": "covid-19. bilateral peripheral ground-glass opacities."}
+    assert classifier.label_prompts(["covid-19", "pneumonia"], prompts=own)[0] == own["covid-19"]
+    plain = classifier(str(deep_path), candidate_labels=LABELS, use_knowledge=False)
+    assert sorted(entry["label"] for entry in plain) == sorted(LABELS)
+    assert _scores(plain) != pytest.approx(deep, abs=1e-4)
     with pytest.raises(ValueError, match="candidate_labels"):
         classifier(str(deep_path), candidate_labels=[])
     assert torch.is_tensor(classifier.preprocess(str(deep_path), candidate_labels=LABELS)["pixel_values"])
