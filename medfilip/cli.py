@@ -9,14 +9,14 @@ from collections.abc import Sequence
 
 # Each module defines `register(subparsers)`, which adds its parser and sets `func` to a callable
 # taking the parsed arguments and returning an exit code. Heavy imports happen inside `func`.
-COMMAND_MODULES = (
-    "medfilip.commands.init",
-)
+COMMAND_MODULES = ("medfilip.commands.init",)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with every subcommand registered."""
-    parser = argparse.ArgumentParser(prog="medfilip", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="medfilip", description="MedFILIP: fine-grained language-image pre-training for chest X-rays."
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
