@@ -81,7 +81,8 @@ FORWARD_UNCERTAINTY_CUES = [
     "favor", "favored", "favoring", "may represent", "could represent", "might represent", "may reflect",
     "could reflect", "may be", "could be", "might be", "would be", "uncertain", "indeterminate",
     "perhaps", "consider", "considered", "vague", "vaguely", "difficult to exclude", "correlate for",
-    "clinical correlation for", "question", "cannot be excluded",
+    "clinical correlation for", "question", "cannot be excluded", "correlate clinically for",
+    "clinically correlate for", "clinical correlation", "correlate clinically", "recommend", "recommended",
 ]  # fmt: skip
 BACKWARD_UNCERTAINTY_CUES = [
     *_combine(("cannot", "can not", "could not", "not", "may not", "can't"), ("", "be"),
@@ -90,6 +91,8 @@ BACKWARD_UNCERTAINTY_CUES = [
               ("possible", "likely", "suspected", "questioned", "favored", "probable", "considered", "not excluded")),
     "could be present", "may be present", "might be present", "possibly present", "not well visualized",
     "not well seen", "not well evaluated", "poorly evaluated", "incompletely evaluated", "obscured",
+    "is a consideration", "would be a consideration", "is another consideration", "a consideration",
+    "is not entirely excluded", "not entirely excluded", "difficult to exclude",
 ]  # fmt: skip
 BIDIRECTIONAL_UNCERTAINTY_CUES = ["versus", "vs", "differential"]
 TERMINATORS = [
