@@ -114,9 +114,7 @@ class KnowledgeDictionary:
                 for label, categories in labels.items():
                     target[label] = [normalize_term(category) for category in categories]
         missing = [
-            f"{merged['name']!r} ({merged['source']})"
-            for merged in fields.values()
-            if not merged.get("description")
+            f"{merged['name']!r} ({merged['source']})" for merged in fields.values() if not merged.get("description")
         ]
         if missing:
             raise ValueError(f"knowledge dictionary: categories without a description: {', '.join(missing)}")
@@ -125,9 +123,7 @@ class KnowledgeDictionary:
             for label, categories in labels.items():
                 for index, category in enumerate(categories):
                     if category not in fields:
-                        raise ValueError(
-                            f"label set {set_name!r}, label {label!r}: unknown category {category!r}"
-                        )
+                        raise ValueError(f"label set {set_name!r}, label {label!r}: unknown category {category!r}")
                     categories[index] = fields[category]["name"]
                     membership.setdefault(categories[index], {}).setdefault(set_name, []).append(label)
         entries = [
@@ -137,9 +133,7 @@ class KnowledgeDictionary:
                 description=merged["description"],
                 patterns=tuple(merged.get("patterns") or ()),
                 abnormal=merged.get("abnormal") is not False,
-                labels={
-                    set_name: tuple(labels) for set_name, labels in membership.get(merged["name"], {}).items()
-                },
+                labels={set_name: tuple(labels) for set_name, labels in membership.get(merged["name"], {}).items()},
             )
             for merged in fields.values()
         ]
@@ -164,9 +158,7 @@ class KnowledgeDictionary:
         """The entry that `name` (a name, synonym, label or plural) resolves to; raises KeyError if none."""
         entry = self.lookup(name)
         if entry is None:
-            raise KeyError(
-                f"{name!r} is not a category, synonym or label of knowledge dictionary {self.version}"
-            )
+            raise KeyError(f"{name!r} is not a category, synonym or label of knowledge dictionary {self.version}")
         return entry
 
     def lookup(self, text: str) -> KnowledgeEntry | None:

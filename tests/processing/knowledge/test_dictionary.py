@@ -108,10 +108,7 @@ def test_user_file_overrides_and_extends(dictionary, tmp_path):
     assert len(extended) == len(dictionary) + 1
     assert extended.prompt("pneumothorax") == "pneumothorax. air in the pleural space, my words."
     assert extended["pneumothorax"].synonyms == dictionary["pneumothorax"].synonyms
-    assert (
-        extended.prompt("MPOX pneumonias")
-        == "monkeypox pneumonia. scattered small nodules with patchy opacity."
-    )
+    assert extended.prompt("MPOX pneumonias") == "monkeypox pneumonia. scattered small nodules with patchy opacity."
     assert extended.label_set("chestxray14")["Pneumonia"] == ("pneumonia", "monkeypox pneumonia")
     assert extended["monkeypox pneumonia"].labels == {"chestxray14": ("Pneumonia",)}
 
