@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from processing.findings.extraction_cache import CachedReply, ExtractionCache, report_hash
+from processing.findings.extraction_outcome import ExtractionOutcome
 from processing.findings.gpt_ie_prompt import build_messages, prompt_version, repair_message
 from processing.findings.reply_format import ReplyParseError, findings_json_schema, parse_reply
 from processing.findings.report_findings import finalize_findings
@@ -33,14 +34,6 @@ from processing.knowledge import KnowledgeDictionary, load_knowledge_dictionary
 RESPONSE_MODES = ("json_schema", "json_object", "text")
 _FORMAT_REJECTION = re.compile(r"response_format|json_schema|json_object|schema|format|not supported|unsupported", re.I)
 _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9*_\-]{6,}")
-
-
-class ExtractionOutcome(BaseModel):
-    """What happened to one report: its findings, or the error that stopped it."""
-
-    findings: list[Finding] | None = None
-    error: str | None = None
-    cached: bool = False
 
 
 class ExtractionSummary(BaseModel):
