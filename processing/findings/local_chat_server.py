@@ -102,7 +102,7 @@ class LocalChatServer:
         self._in_flight = 0
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", port), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def base_url(self) -> str:
