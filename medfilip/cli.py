@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 # Each module defines `register(subparsers)`, which adds its parser and sets `func` to a callable
 # taking the parsed arguments and returning an exit code. Heavy imports happen inside `func`.
-COMMAND_MODULES = ("medfilip.commands.init", "medfilip.commands.extract")
+COMMAND_MODULES = ("medfilip.commands.init", "medfilip.commands.extract", "medfilip.commands.build_dataset")
 
 
 def build_parser() -> argparse.ArgumentParser:
