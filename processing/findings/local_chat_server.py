@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -90,6 +91,11 @@ def completion_body(content: str | None, model: str, call_number: int) -> dict[s
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # many clients connect at once
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that go away (killed, timed out) are normal here; anything else is reported."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class LocalChatServer:
