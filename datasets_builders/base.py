@@ -163,6 +163,11 @@ class ChestXrayBuilder(datasets.GeneratorBasedBuilder):
         names = {name for fractions in plan.values() for name in fractions}
         return [name for name in SPLIT_ORDER if name in names] + sorted(names - set(SPLIT_ORDER))
 
+    def prepared_dataset(self) -> datasets.DatasetDict:
+        """The prepared splits that hold examples (an empty split cannot be loaded by `as_dataset`)."""
+        names = [name for name, info in self.info.splits.items() if info.num_examples > 0]
+        return datasets.DatasetDict({name: self.as_dataset(split=name) for name in names})
+
     def _split_generators(self, dl_manager: datasets.DownloadManager) -> list[datasets.SplitGenerator]:
         return [datasets.SplitGenerator(name=name, gen_kwargs={"split": name}) for name in self.output_splits()]
 

@@ -23,8 +23,8 @@ CARD_FILE = "README.md"
 def prepare(builder: ChestXrayBuilder) -> tuple[datasets.DatasetDict, BuildSummary]:
     """Run `builder` (fresh, in its cache dir) and summarize what it produced and skipped."""
     builder.download_and_prepare(download_mode="force_redownload")
-    dataset = builder.as_dataset()
-    rows = {split: dataset[split].num_rows for split in dataset}
+    dataset = builder.prepared_dataset()
+    rows = {name: info.num_examples for name, info in builder.info.splits.items()}
     counts = {split: label_counts(dataset[split], builder.LABEL_COLUMNS) for split in dataset}
     source = getattr(builder, "findings_source", None)
     summary = BuildSummary(

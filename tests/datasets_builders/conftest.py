@@ -15,7 +15,7 @@ def run_builder(builder_class: type[ChestXrayBuilder], data_dir: Path, cache_dir
     """Prepare `builder_class` on `data_dir`; returns (DatasetDict, builder)."""
     builder = builder_class(data_dir=str(data_dir), cache_dir=str(cache_dir), **options)
     builder.download_and_prepare()
-    return builder.as_dataset(), builder
+    return builder.prepared_dataset(), builder
 
 
 def column(dataset, name: str) -> list:
