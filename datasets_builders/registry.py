@@ -6,6 +6,7 @@ from datasets_builders.base import ChestXrayBuilder
 from datasets_builders.covid import Covid19Classification
 from datasets_builders.covid_pretraining import Covid19Pretraining
 from datasets_builders.kermany import KermanyPneumonia
+from datasets_builders.manifest import PairedManifest
 from datasets_builders.nih_chestxray14 import NIHChestXray14
 
 BUILDERS: dict[str, type[ChestXrayBuilder]] = {
@@ -15,6 +16,7 @@ BUILDERS: dict[str, type[ChestXrayBuilder]] = {
         Covid19Classification,
         Covid19Pretraining,
         NIHChestXray14,
+        PairedManifest,
     )
 }
 
