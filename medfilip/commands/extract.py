@@ -8,6 +8,11 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from processing.findings.extraction_outcome import ExtractionOutcome
+    from processing.knowledge import KnowledgeDictionary
 
 DEFAULT_TEXT_FIELDS = "findings,impression,report,text"
 LABEL_SETS = ("chestxray14", "vindr", "rsna", "chexpert")
@@ -111,8 +116,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _extract_with_rules(texts, dictionary):
-    from processing.findings.gpt_ie import ExtractionOutcome
+def _extract_with_rules(texts: list[str], dictionary: KnowledgeDictionary) -> tuple[list[ExtractionOutcome], str]:
+    from processing.findings.extraction_outcome import ExtractionOutcome
     from processing.findings.rule_extractor import RuleExtractor
 
     extractor = RuleExtractor(dictionary)
@@ -120,7 +125,9 @@ def _extract_with_rules(texts, dictionary):
     return outcomes, f"rules backend: {len(texts)} extracted"
 
 
-def _extract_with_openai(texts, dictionary, args):
+def _extract_with_openai(
+    texts: list[str], dictionary: KnowledgeDictionary, args: argparse.Namespace
+) -> tuple[list[ExtractionOutcome], str]:
     from processing.findings.extraction_cache import ExtractionCache
     from processing.findings.gpt_ie import GptIeExtractor
 
