@@ -1,0 +1,1 @@
+"""Training MedFILIP: SSM soft targets, the losses, and what feeds them."""
