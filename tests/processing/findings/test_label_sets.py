@@ -2,17 +2,11 @@ import pytest
 
 from processing.findings.label_sets import report_labels
 from processing.findings.schema import Finding
-from processing.knowledge import load_knowledge_dictionary
 
 CHESTXRAY14 = [
     "Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
     "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening", "Hernia",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def dictionary():
-    return load_knowledge_dictionary()
 
 
 def test_chestxray14_labels(dictionary):

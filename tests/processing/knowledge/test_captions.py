@@ -3,12 +3,7 @@ import random
 import pytest
 
 from processing.findings.schema import Finding
-from processing.knowledge import finding_caption, finding_captions, load_knowledge_dictionary, zero_shot_prompt
-
-
-@pytest.fixture(scope="module")
-def dictionary():
-    return load_knowledge_dictionary()
+from processing.knowledge import finding_caption, finding_captions, zero_shot_prompt
 
 
 def test_caption_has_severity_location_category_and_description(dictionary):

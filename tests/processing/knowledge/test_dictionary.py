@@ -11,11 +11,6 @@ CHESTXRAY14 = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def dictionary():
-    return load_knowledge_dictionary()
-
-
 def test_packaged_dictionary_covers_required_vocabulary(dictionary):
     assert len(dictionary) >= 80
     assert dictionary.version == "1.0.0"
