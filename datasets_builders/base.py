@@ -110,7 +110,12 @@ class ChestXrayBuilder(datasets.GeneratorBasedBuilder):
         return {}
 
     def complete(self, record: SourceRecord) -> dict[str, Any]:
-        """The example's extra columns for `record`; raise `RecordSkipped` to leave it out."""
+        """The example's extra columns for `record`; raise `RecordSkipped` to leave it out.
+
+        Called only for records of the split being written, after their image was read (or found
+        missing with `require_images` off). A returned `view_position` replaces the record's (e.g.
+        one read from the DICOM header).
+        """
         return record.fields
 
     # --- the datasets.GeneratorBasedBuilder contract -----------------------------------------------

@@ -8,6 +8,7 @@ from datasets_builders.covid_pretraining import Covid19Pretraining
 from datasets_builders.kermany import KermanyPneumonia
 from datasets_builders.manifest import PairedManifest
 from datasets_builders.nih_chestxray14 import NIHChestXray14
+from datasets_builders.rsna_pneumonia import RSNAPneumonia
 
 BUILDERS: dict[str, type[ChestXrayBuilder]] = {
     builder.NAME: builder
@@ -16,6 +17,7 @@ BUILDERS: dict[str, type[ChestXrayBuilder]] = {
         Covid19Classification,
         Covid19Pretraining,
         NIHChestXray14,
+        RSNAPneumonia,
         PairedManifest,
     )
 }
