@@ -87,6 +87,8 @@ class ChestXrayBuilder(datasets.GeneratorBasedBuilder):
     """Columns counted in the build summary: ClassLabel, list of ClassLabel, or finding records."""
     LABEL_MAPPING: ClassVar[dict[str, list[str]]] = {}
     """Dataset class name -> knowledge dictionary categories, for the card."""
+    LABEL_POLICY: ClassVar[str] = ""
+    """How labels are derived from the source rows (e.g. several readers' votes), for the card."""
     SPLIT_POLICY: ClassVar[str] = ""
 
     config: ChestXrayConfig

@@ -55,6 +55,8 @@ def dataset_card(builder: ChestXrayBuilder | PretrainingBuilder, summary: BuildS
             ),
             "",
         ]
+    if builder.LABEL_POLICY:
+        lines += ["## Labels", builder.LABEL_POLICY, ""]
     if builder.LABEL_MAPPING:
         lines += ["## Label mapping (dataset class -> knowledge dictionary categories)", ""]
         lines += [f"- `{label}` -> {', '.join(categories)}" for label, categories in builder.LABEL_MAPPING.items()]

@@ -9,6 +9,7 @@ from datasets_builders.kermany import KermanyPneumonia
 from datasets_builders.manifest import PairedManifest
 from datasets_builders.nih_chestxray14 import NIHChestXray14
 from datasets_builders.rsna_pneumonia import RSNAPneumonia
+from datasets_builders.vindr_cxr import VinDrCXR
 
 BUILDERS: dict[str, type[ChestXrayBuilder]] = {
     builder.NAME: builder
@@ -18,6 +19,7 @@ BUILDERS: dict[str, type[ChestXrayBuilder]] = {
         Covid19Pretraining,
         NIHChestXray14,
         RSNAPneumonia,
+        VinDrCXR,
         PairedManifest,
     )
 }

@@ -59,6 +59,10 @@ class RSNAPneumonia(ChestXrayBuilder):
         "Pneumonia, Radiology: AI 2019."
     )
     LABEL_COLUMNS = ("label", "detailed_class", "categories")
+    LABEL_POLICY = (
+        "One example per image (its rows give one Target). `label` is Target; `detailed_class` comes from "
+        "the detailed class file when present (else empty); `boxes` are the image's opacity boxes."
+    )
     SPLIT_POLICY = (
         "the labelled release has no test split: patients (`patientId`, one image each) split "
         "train/validation/test by seeded hash"
