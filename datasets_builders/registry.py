@@ -7,6 +7,7 @@ from datasets_builders.covid import Covid19Classification
 from datasets_builders.covid_pretraining import Covid19Pretraining
 from datasets_builders.kermany import KermanyPneumonia
 from datasets_builders.manifest import PairedManifest
+from datasets_builders.mimic_cxr import MimicCxrJpg
 from datasets_builders.nih_chestxray14 import NIHChestXray14
 from datasets_builders.rsna_pneumonia import RSNAPneumonia
 from datasets_builders.vindr_cxr import VinDrCXR
@@ -20,6 +21,7 @@ BUILDERS: dict[str, type[ChestXrayBuilder]] = {
         NIHChestXray14,
         RSNAPneumonia,
         VinDrCXR,
+        MimicCxrJpg,
         PairedManifest,
     )
 }
