@@ -51,7 +51,7 @@ class MimicCxrJpg(PretrainingBuilder):
     """MIMIC-CXR-JPG images paired with their MIMIC-CXR reports, with findings and knowledge captions."""
 
     NAME = "mimic-cxr"
-    DEFAULT_FOLDER = "mimic-cxr-jpg"
+    DEFAULT_FOLDER = "mimic_cxr_jpg"
     TITLE = "MIMIC-CXR-JPG with MIMIC-CXR reports"
     SOURCE = "https://physionet.org/content/mimic-cxr-jpg/ (reports: https://physionet.org/content/mimic-cxr/)"
     LICENSE = "PhysioNet Credentialed Health Data License 1.5.0 (credentialed access, data use agreement)"

@@ -134,7 +134,7 @@ class RSNAPneumonia(ChestXrayBuilder):
             try:
                 boxes.append({name: float(value) for name, value in zip(BOX_COLUMNS, values, strict=True)})
             except ValueError:
-                return SkipRecord(source, f"box coordinates of line {line} are not numbers: {values}")
+                return SkipRecord(source, f"box coordinates are not numbers: line {line}: {values}")
         if target == 0 and boxes:
             return SkipRecord(source, "Target 0 with a box")
         detailed_class = None
@@ -144,7 +144,7 @@ class RSNAPneumonia(ChestXrayBuilder):
                 return SkipRecord(source, f"missing, unknown or conflicting detailed class: {sorted(classes)}")
             detailed_class = classes.pop()
             if TARGET_OF_DETAILED[detailed_class] != target:
-                return SkipRecord(source, f"detailed class {detailed_class!r} contradicts Target {target}")
+                return SkipRecord(source, f"detailed class contradicts Target: {detailed_class!r} with Target {target}")
         checked = safe_id(patient)
         label = TARGET_CLASSES[target]
         return SourceRecord(

@@ -115,7 +115,7 @@ class VinDrCXR(ChestXrayBuilder):
         for line, row in rows:
             label, reader = row.get("class_name", ""), row.get("rad_id", "")
             if label not in self.label_set:
-                return SkipRecord(source, f"unknown class name {label!r} on line {line}")
+                return SkipRecord(source, f"unknown class name: {label!r} on line {line}")
             readers.setdefault(label, set()).add(reader)
             values = [row.get(name, "") for name in BOX_COLUMNS]
             if label == NO_FINDING_LABEL or not any(values):
@@ -123,7 +123,7 @@ class VinDrCXR(ChestXrayBuilder):
             try:
                 coordinates = {name: float(value) for name, value in zip(BOX_COLUMNS, values, strict=True)}
             except ValueError:
-                return SkipRecord(source, f"box coordinates on line {line} are not numbers: {values}")
+                return SkipRecord(source, f"box coordinates are not numbers: line {line}: {values}")
             boxes.append({"label": label, "rad_id": reader, **coordinates})
         found = [label for label in self.label_set if label in readers and label != NO_FINDING_LABEL]
         labels = found or [NO_FINDING_LABEL]

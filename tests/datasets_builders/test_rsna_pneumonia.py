@@ -114,8 +114,8 @@ def test_labels_boxes_views_and_patient_splits(rsna_layout: tuple[Path, list[dic
     assert reasons["corrupt-image"].startswith("unreadable image")
     assert reasons["../escape"] == "missing or invalid patient id"
     assert reasons["conflicting-target"] == "invalid or conflicting Target values: ['0', '1']"
-    assert reasons["contradicted"] == "detailed class 'Normal' contradicts Target 1"
-    assert reasons["bad-box"].startswith("box coordinates of line")
+    assert reasons["contradicted"] == "detailed class contradicts Target: 'Normal' with Target 1"
+    assert reasons["bad-box"].startswith("box coordinates are not numbers: line")
     assert len(reasons) == 6
 
 

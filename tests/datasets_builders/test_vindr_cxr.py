@@ -124,8 +124,8 @@ def test_any_radiologist_labels_votes_boxes_and_official_test(vindr_layout, tmp_
             assert categories == [category_of[names[label]] for label in labels]
 
     reasons = {entry.source.split("(")[-1].rstrip(")"): entry.reason for entry in builder.skips}
-    assert reasons["unknown-class"].startswith("unknown class name 'Alien' on line")
-    assert reasons["bad-box"].startswith("box coordinates on line")
+    assert reasons["unknown-class"].startswith("unknown class name: 'Alien' on line")
+    assert reasons["bad-box"].startswith("box coordinates are not numbers: line")
     assert reasons["missing-image"].startswith("image not found") and "missing-image.dicom" in reasons["missing-image"]
     assert reasons["corrupt-image"].startswith("unreadable image")
     assert reasons["bad/id"] == "missing or invalid patient id"
