@@ -36,3 +36,11 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("tiny_model")
     assert main(["init", "--preset", "tiny", "--output", str(output), "--seed", "0"]) == 0
     return output
+
+
+@pytest.fixture(scope="session")
+def dictionary():
+    """The packaged knowledge dictionary."""
+    from processing.knowledge import load_knowledge_dictionary
+
+    return load_knowledge_dictionary()

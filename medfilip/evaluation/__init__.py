@@ -1,0 +1,1 @@
+"""Evaluating MedFILIP models: zero-shot classification and its metrics."""
