@@ -12,7 +12,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read a chest X-ray release in its official layout, skip and report damaged inputs, and save "
         "a Hugging Face dataset (image bytes embedded) with a dataset card and a build summary.",
     )
-    parser.add_argument("name", help="dataset: kermany, covid, covid-pretraining, nih-chestxray14, ...")
+    from datasets_builders.registry import BUILDERS
+
+    parser.add_argument("name", help=f"dataset: {', '.join(BUILDERS)}")
     parser.add_argument(
         "--data-dir", default=None, help="the release folder (default: the dataset's folder under MEDFILIP_DATA_DIR)"
     )
