@@ -18,6 +18,7 @@ from pathlib import Path
 import datasets
 from transformers import HfArgumentParser, TrainingArguments, set_seed
 
+from datasets_builders.pretraining import FINDING_FEATURE
 from medfilip.training.caption_embeddings import DEFAULT_CAPTION_ENCODER, CaptionEmbeddingCache, SentenceEncoder
 from medfilip.training.collator import MedFILIPCollator
 from medfilip.training.losses import LOSS_TYPES
@@ -28,6 +29,13 @@ from processing.knowledge import load_knowledge_dictionary
 logger = logging.getLogger("medfilip.train")
 
 FINDING_COLUMNS = ("findings", "categories")
+TRAINING_FEATURES = datasets.Features(
+    {
+        "image": datasets.Image(),
+        "findings": datasets.List(FINDING_FEATURE),
+        "categories": datasets.List(datasets.Value("string")),
+    }
+)
 
 
 @dataclass
@@ -75,8 +83,8 @@ def load_split(paths: list[str], split: str, limit: int | None, seed: int) -> da
             raise ValueError(f"{path}: split {split!r} has neither `findings` nor `categories` to train on")
         part = part.select_columns(["image", *columns])
         for missing in (c for c in FINDING_COLUMNS if c not in columns):
-            part = part.add_column(missing, [None] * len(part))
-        parts.append(part.cast(parts[0].features) if parts else part)
+            part = part.add_column(missing, [None] * len(part), feature=TRAINING_FEATURES[missing])
+        parts.append(part.cast(TRAINING_FEATURES))
     if not parts:
         return None
     merged = datasets.concatenate_datasets(parts)

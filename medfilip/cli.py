@@ -9,7 +9,12 @@ from collections.abc import Sequence
 
 # Each module defines `register(subparsers)`, which adds its parser and sets `func` to a callable
 # taking the parsed arguments and returning an exit code. Heavy imports happen inside `func`.
-COMMAND_MODULES = ("medfilip.commands.init", "medfilip.commands.extract", "medfilip.commands.build_dataset")
+COMMAND_MODULES = (
+    "medfilip.commands.init",
+    "medfilip.commands.extract",
+    "medfilip.commands.build_dataset",
+    "medfilip.commands.evaluate",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,3 +44,13 @@ def dictionary():
     from processing.knowledge import load_knowledge_dictionary
 
     return load_knowledge_dictionary()
+
+
+@pytest.fixture(scope="session")
+def kermany_dataset_dir(data_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real Kermany collection built with its dataset builder (train / patient-held-out validation)."""
+    from datasets_builders.build import build_dataset
+
+    output = tmp_path_factory.mktemp("kermany") / "dataset"
+    build_dataset("kermany", output, data_dir=data_root / "kermany_pneumonia")
+    return output
