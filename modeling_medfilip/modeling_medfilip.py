@@ -176,14 +176,12 @@ class MedFILIPModel(MedFILIPPreTrainedModel):
         )
         return output if return_dict is not False else output.to_tuple()
 
-    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: dict | None = None) -> None:
-        """Checkpoint both towers: the text tower through transformers, the timm tower through timm."""
-        self.text_model.gradient_checkpointing_enable(gradient_checkpointing_kwargs)
-        self.vision_model.backbone.set_grad_checkpointing(True)
-
-    def gradient_checkpointing_disable(self) -> None:
-        self.text_model.gradient_checkpointing_disable()
-        self.vision_model.backbone.set_grad_checkpointing(False)
+    def _set_gradient_checkpointing(self, enable: bool = True, gradient_checkpointing_func=None, **kwargs) -> None:
+        """Activation checkpointing of both towers: the text tower through transformers, the timm tower through timm."""
+        super()._set_gradient_checkpointing(
+            enable=enable, gradient_checkpointing_func=gradient_checkpointing_func, **kwargs
+        )
+        self.vision_model.backbone.set_grad_checkpointing(enable)
 
     def save_pretrained(self, save_directory: str | os.PathLike, *args, **kwargs) -> None:
         """Save weights (safetensors), config with `auto_map`, the model code and the zero-shot pipeline code."""

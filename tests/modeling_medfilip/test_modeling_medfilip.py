@@ -163,3 +163,24 @@ def test_base_preset_forward_at_448():
     assert out.vision_feature_map.shape == (1, 2048, 14, 14)
     assert torch.isfinite(out.logits_per_image).all()
     assert out.logits_per_image.abs().max() <= 1 / 0.07 + 1e-4
+
+
+def test_gradient_checkpointing_gives_the_same_gradients():
+    torch.manual_seed(0)
+    model = MedFILIPModel(_tiny_config()).train()
+    inputs = _inputs(model.config, n_images=2, n_texts=2)
+
+    def gradients():
+        model.zero_grad()
+        model(**inputs, return_loss=True).loss.backward()
+        return {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+
+    plain = gradients()
+    model.activation_checkpointing_enable()
+    assert model.vision_model.backbone.grad_checkpointing and model.text_model.encoder.gradient_checkpointing
+    checkpointed = gradients()
+    model.activation_checkpointing_disable()
+    assert not model.vision_model.backbone.grad_checkpointing
+    assert plain.keys() == checkpointed.keys()
+    for name in plain:
+        torch.testing.assert_close(checkpointed[name], plain[name], rtol=1e-4, atol=1e-6, msg=name)
