@@ -70,6 +70,12 @@ class MedFILIPConfig(PreTrainedConfig):
     by the training recipe). `knowledge_prompts` (category -> "<category>. <description>") and
     `knowledge_terms` (normalized name, synonym, label or plural -> category) carry the knowledge
     dictionary the model was built with, so the zero-shot pipeline can enrich class names anywhere.
+
+    MLIP components (off by default): `local_loss_weight > 0` adds a patch projection and the local
+    patch-caption loss (`local_alignment`: `ot` or `attention`); `mask_ratio > 0` trains on masked views
+    (a share of the last feature map's cells zeroed for CNNs, patch tokens dropped for ViTs) with a
+    semantic-integrity head weighted by `sie_loss_weight`; the last `unmasked_last_epochs` epochs train
+    unmasked.
     """
 
     model_type = "medfilip"
@@ -86,6 +92,11 @@ class MedFILIPConfig(PreTrainedConfig):
     text_pooling: str | None = None
     loss_type: str = "infonce"
     initializer_range: float = 0.02
+    local_loss_weight: float = 0.0
+    local_alignment: str = "ot"
+    mask_ratio: float = 0.0
+    sie_loss_weight: float = 1.0
+    unmasked_last_epochs: int = 0
     knowledge_prompts: dict[str, str] | None = None
     knowledge_terms: dict[str, str] | None = None
     knowledge_version: str | None = None
@@ -94,6 +105,10 @@ class MedFILIPConfig(PreTrainedConfig):
         super().__post_init__(**kwargs)
         if self.text_pooling is None:
             self.text_pooling = "eos" if self.text_config.model_type == "clip_text_model" else "cls"
+        if not 0.0 <= self.mask_ratio < 1.0:
+            raise ValueError(f"mask_ratio must be in [0, 1), got {self.mask_ratio}")
+        if self.local_alignment not in ("ot", "attention"):
+            raise ValueError(f"local_alignment must be 'ot' or 'attention', got {self.local_alignment!r}")
         if self.text_pooling not in TEXT_POOLING_MODES:
             raise ValueError(f"text_pooling must be one of {TEXT_POOLING_MODES}, got {self.text_pooling!r}")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import timm
 import torch
 import torch.nn.functional as F
+from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 from transformers import AutoModel, PreTrainedModel
 from transformers import initialization as init
@@ -15,6 +16,7 @@ from transformers.dynamic_module_utils import custom_object_save
 from transformers.utils import ModelOutput
 
 from .configuration_medfilip import MedFILIPConfig, MedFILIPVisionConfig
+from .masking_medfilip import SemanticIntegrityHead, mask_pixels, random_patch_mask, semantic_integrity_target
 
 ZERO_SHOT_PIPELINE_TASK = "zero-shot-image-classification"
 ZERO_SHOT_PIPELINE_IMPL = "pipeline_medfilip.MedFILIPZeroShotImageClassificationPipeline"
@@ -25,11 +27,16 @@ class MedFILIPVisionOutput(ModelOutput):
     """Vision tower output.
 
     pooler_output: `(batch, pooled_dim)` global image vector before projection.
-    feature_map: `(batch, channels, height, width)` last spatial feature map (CNN cells or ViT patch grid).
+    feature_map: `(batch, channels, height, width)` last spatial feature map (CNN cells or ViT patch grid);
+        None for a ViT view with dropped tokens.
+    patch_tokens: `(batch, patches, channels)` the "patches": feature-map cells, or the ViT tokens kept.
+    patch_mask: `(batch, grid cells)` True where a patch was hidden, for masked views.
     """
 
     pooler_output: torch.FloatTensor | None = None
     feature_map: torch.FloatTensor | None = None
+    patch_tokens: torch.FloatTensor | None = None
+    patch_mask: torch.BoolTensor | None = None
 
 
 @dataclass
@@ -40,6 +47,10 @@ class MedFILIPOutput(ModelOutput):
     logits_per_image: `(n_images, n_texts)` scaled cosine similarities; `logits_per_text` is its transpose.
     image_embeds / text_embeds: projected, L2-normalized embeddings.
     vision_feature_map: the vision tower's last spatial feature map, when `output_feature_map=True`.
+    patch_embeds: projected, L2-normalized patches `(n_images, patches, projection_dim)` (models with a
+        patch projection, when `output_patch_embeds=True`).
+    integrity_prediction / integrity_target: for masked views, the semantic-integrity head's prediction
+        and its target (cosine between the masked and the unmasked image embedding).
     """
 
     loss: torch.FloatTensor | None = None
@@ -48,6 +59,9 @@ class MedFILIPOutput(ModelOutput):
     text_embeds: torch.FloatTensor | None = None
     image_embeds: torch.FloatTensor | None = None
     vision_feature_map: torch.FloatTensor | None = None
+    patch_embeds: torch.FloatTensor | None = None
+    integrity_prediction: torch.FloatTensor | None = None
+    integrity_target: torch.FloatTensor | None = None
 
 
 class MedFILIPVisionTower(nn.Module):
@@ -66,10 +80,39 @@ class MedFILIPVisionTower(nn.Module):
         self.pooled_dim = getattr(self.backbone, "head_hidden_size", None) or self.feature_dim
         self.num_prefix_tokens = getattr(self.backbone, "num_prefix_tokens", 0)
 
-    def forward(self, pixel_values: torch.Tensor) -> MedFILIPVisionOutput:
+        self.is_vit = isinstance(self.backbone, VisionTransformer)
+
+    def forward(self, pixel_values: torch.Tensor, mask_ratio: float = 0.0) -> MedFILIPVisionOutput:
+        """Pooled vector and patches; `mask_ratio > 0` hides that share of patches (drawn from torch's RNG)."""
+        if mask_ratio > 0 and self.is_vit:
+            return self._forward_vit_dropped_tokens(pixel_values, mask_ratio)
+        mask = None
+        if mask_ratio > 0:
+            reduction = self.backbone.feature_info[-1]["reduction"]
+            grid = (pixel_values.shape[-2] // reduction, pixel_values.shape[-1] // reduction)
+            mask = random_patch_mask(pixel_values.shape[0], grid[0] * grid[1], mask_ratio).to(pixel_values.device)
+            pixel_values = mask_pixels(pixel_values, mask, grid)
         features = self.backbone.forward_features(pixel_values)
         pooled = self.backbone.forward_head(features, pre_logits=True)
-        return MedFILIPVisionOutput(pooler_output=pooled, feature_map=self._to_feature_map(features))
+        feature_map = self._to_feature_map(features)
+        return MedFILIPVisionOutput(
+            pooler_output=pooled,
+            feature_map=feature_map,
+            patch_tokens=feature_map.flatten(2).transpose(1, 2),
+            patch_mask=mask,
+        )
+
+    def _forward_vit_dropped_tokens(self, pixel_values: torch.Tensor, mask_ratio: float) -> MedFILIPVisionOutput:
+        backbone = self.backbone
+        tokens = backbone._pos_embed(backbone.patch_embed(pixel_values))
+        prefix, patches = tokens[:, : self.num_prefix_tokens], tokens[:, self.num_prefix_tokens :]
+        mask = random_patch_mask(patches.shape[0], patches.shape[1], mask_ratio).to(patches.device)
+        kept = patches[~mask].view(patches.shape[0], -1, patches.shape[2])
+        features = backbone.norm(backbone.blocks(backbone.norm_pre(torch.cat([prefix, kept], dim=1))))
+        pooled = backbone.forward_head(features, pre_logits=True)
+        return MedFILIPVisionOutput(
+            pooler_output=pooled, patch_tokens=features[:, self.num_prefix_tokens :], patch_mask=mask
+        )
 
     def _to_feature_map(self, features: torch.Tensor) -> torch.Tensor:
         if features.ndim == 4:
@@ -117,6 +160,12 @@ class MedFILIPModel(MedFILIPPreTrainedModel):
         self.visual_projection = nn.Linear(self.vision_model.pooled_dim, config.projection_dim, bias=False)
         self.text_projection = nn.Linear(config.text_config.hidden_size, config.projection_dim, bias=False)
         self.logit_scale = nn.Parameter(torch.empty(()))
+        self.patch_projection = (
+            nn.Linear(self.vision_model.feature_dim, config.projection_dim, bias=False)
+            if config.local_loss_weight > 0
+            else None
+        )
+        self.semantic_integrity_head = SemanticIntegrityHead(config.projection_dim) if config.mask_ratio > 0 else None
         self.post_init()
 
     def get_vision_features(self, pixel_values: torch.Tensor) -> MedFILIPVisionOutput:
@@ -154,14 +203,33 @@ class MedFILIPModel(MedFILIPPreTrainedModel):
         position_ids: torch.Tensor | None = None,
         return_loss: bool | None = None,
         output_feature_map: bool = False,
+        output_patch_embeds: bool = False,
+        mask_ratio: float = 0.0,
         return_dict: bool | None = None,
         **kwargs,
     ) -> MedFILIPOutput | tuple:
-        """Score every image against every text; `return_loss=True` adds the paired InfoNCE loss."""
+        """Score every image against every text; `return_loss=True` adds the paired InfoNCE loss.
+
+        `mask_ratio > 0` scores a masked view of each image and adds the semantic-integrity prediction and
+        target (the unmasked view is computed without gradient).
+        """
         if input_ids is None or pixel_values is None:
             raise ValueError("MedFILIPModel.forward needs both `input_ids` and `pixel_values`")
-        vision = self.vision_model(pixel_values)
+        vision = self.vision_model(pixel_values, mask_ratio=mask_ratio)
         image_embeds = F.normalize(self.visual_projection(vision.pooler_output), dim=-1)
+        integrity_prediction = integrity_target = None
+        if mask_ratio > 0:
+            if self.semantic_integrity_head is None:
+                raise ValueError("masked views need a model built with config.mask_ratio > 0")
+            with torch.no_grad():
+                full_embeds = F.normalize(self.visual_projection(self.vision_model(pixel_values).pooler_output), dim=-1)
+            integrity_target = semantic_integrity_target(image_embeds, full_embeds)
+            integrity_prediction = self.semantic_integrity_head(image_embeds.detach())
+        patch_embeds = None
+        if output_patch_embeds:
+            if self.patch_projection is None:
+                raise ValueError("patch embeddings need a model built with config.local_loss_weight > 0")
+            patch_embeds = F.normalize(self.patch_projection(vision.patch_tokens), dim=-1)
         text_embeds = self.get_text_features(input_ids, attention_mask, token_type_ids, position_ids)
         scale = self.logit_scale.clamp(max=self.config.logit_scale_max).exp()
         logits_per_image = scale * image_embeds @ text_embeds.t()
@@ -173,6 +241,9 @@ class MedFILIPModel(MedFILIPPreTrainedModel):
             text_embeds=text_embeds,
             image_embeds=image_embeds,
             vision_feature_map=vision.feature_map if output_feature_map else None,
+            patch_embeds=patch_embeds,
+            integrity_prediction=integrity_prediction,
+            integrity_target=integrity_target,
         )
         return output if return_dict is not False else output.to_tuple()
 

@@ -22,6 +22,8 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
+from medfilip.training.local_alignment import local_similarity
+
 LOSS_TYPES = ("ssm", "ssm_cosine", "infonce")
 
 
@@ -100,13 +102,20 @@ class MedFILIPLoss(nn.Module):
       the image -> text and text -> image directions.
     - `infonce`: CLIP cross-entropy with one-hot pairing: image -> its own captions (uniform over them),
       caption -> its image.
+
+    With `local_weight > 0` and `patch_embeds`, the local (patch-caption) similarities of each image to
+    every caption of the global batch (`local_alignment.local_similarity`) add `local_weight` times the
+    soft SSM loss on them. `sample_weights` (one per local image, e.g. predicted semantic integrity of a
+    masked view) weight each image's rows and its captions' rows; all ones is the plain mean.
     """
 
-    def __init__(self, loss_type: str = "ssm"):
+    def __init__(self, loss_type: str = "ssm", local_weight: float = 0.0, local_mode: str = "ot"):
         super().__init__()
         if loss_type not in LOSS_TYPES:
             raise ValueError(f"loss_type must be one of {LOSS_TYPES}, got {loss_type!r}")
         self.loss_type = loss_type
+        self.local_weight = local_weight
+        self.local_mode = local_mode
 
     def forward(
         self,
@@ -114,38 +123,64 @@ class MedFILIPLoss(nn.Module):
         text_embeds: torch.Tensor,
         logit_scale: torch.Tensor,
         captions: CaptionBatch,
+        patch_embeds: torch.Tensor | None = None,
+        sample_weights: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Loss of this process's rows; `logit_scale` is the (clamped) multiplier, not its log."""
         rank, _ = _world()
         device = image_embeds.device
-        image_sizes = gathered_sizes(image_embeds.shape[0], device)
+        n_images = image_embeds.shape[0]
+        weights = sample_weights if sample_weights is not None else image_embeds.new_ones(n_images)
+        caption_weights = weights[captions.image_index]
+        image_sizes = gathered_sizes(n_images, device)
         caption_sizes = gathered_sizes(text_embeds.shape[0], device)
         image_offset = sum(image_sizes[:rank])
         caption_owner = captions.image_index + image_offset  # global image index of each local caption
         all_owner = gather_batch(caption_owner, caption_sizes, with_grad=False)
-        cosine_i2t = image_embeds @ gather_batch(text_embeds, caption_sizes, with_grad=True).t()
+        all_text = gather_batch(text_embeds, caption_sizes, with_grad=True)
+        cosine_i2t = image_embeds @ all_text.t()
         if self.loss_type != "ssm":  # both directions
             all_images = gather_batch(image_embeds, image_sizes, with_grad=True)
             cosine_t2i = text_embeds @ all_images.t()
+        targets_i2t = similarity = None
+        if self.loss_type != "infonce" or self.local_weight > 0:
+            all_embeddings = gather_batch(captions.embeddings, caption_sizes, with_grad=False)
+            all_categories = gather_batch(captions.category_ids, caption_sizes, with_grad=False)
+            similarity = semantic_similarity(captions.embeddings, captions.category_ids, all_embeddings, all_categories)
+            targets_i2t = soft_targets(similarity, captions.image_index, n_images, dim=0)
+
         if self.loss_type == "infonce":
-            local_images = torch.arange(image_embeds.shape[0], device=device) + image_offset
+            local_images = torch.arange(n_images, device=device) + image_offset
             owned = (all_owner[None, :] == local_images[:, None]).to(cosine_i2t.dtype)
             image_targets = owned / owned.sum(dim=1, keepdim=True).clamp(min=1)
-            loss_i2t = F.cross_entropy(logit_scale * cosine_i2t, image_targets)
-            loss_t2i = F.cross_entropy(logit_scale * cosine_t2i, caption_owner)
-            return (loss_i2t + loss_t2i) / 2
+            loss_i2t = _weighted(F.cross_entropy(logit_scale * cosine_i2t, image_targets, reduction="none"), weights)
+            loss_t2i = _weighted(
+                F.cross_entropy(logit_scale * cosine_t2i, caption_owner, reduction="none"), caption_weights
+            )
+            loss = (loss_i2t + loss_t2i) / 2
+        else:
+            loss = _weighted(self._soft_loss(cosine_i2t, logit_scale, targets_i2t), weights)
+            if self.loss_type == "ssm_cosine":
+                targets_t2i = soft_targets(similarity, all_owner, all_images.shape[0], dim=1)
+                loss_t2i = _weighted(self._soft_loss(cosine_t2i, logit_scale, targets_t2i), caption_weights)
+                loss = (loss + loss_t2i) / 2
+        if self.local_weight > 0 and patch_embeds is not None:
+            local = local_similarity(patch_embeds, all_text, mode=self.local_mode)
+            regression_mode = "ssm_cosine" if self.loss_type == "ssm_cosine" else "ssm"
+            local_loss = _weighted(self._soft_loss(local, logit_scale, targets_i2t, regression_mode), weights)
+            loss = loss + self.local_weight * local_loss
+        return loss
 
-        all_embeddings = gather_batch(captions.embeddings, caption_sizes, with_grad=False)
-        all_categories = gather_batch(captions.category_ids, caption_sizes, with_grad=False)
-        similarity = semantic_similarity(captions.embeddings, captions.category_ids, all_embeddings, all_categories)
-        targets_i2t = soft_targets(similarity, captions.image_index, image_embeds.shape[0], dim=0)
-        loss_i2t = self._soft_loss(cosine_i2t, logit_scale, targets_i2t)
-        if self.loss_type == "ssm":
-            return loss_i2t
-        targets_t2i = soft_targets(similarity, all_owner, all_images.shape[0], dim=1)
-        return (loss_i2t + self._soft_loss(cosine_t2i, logit_scale, targets_t2i)) / 2
-
-    def _soft_loss(self, cosine: torch.Tensor, logit_scale: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def _soft_loss(
+        self, cosine: torch.Tensor, logit_scale: torch.Tensor, targets: torch.Tensor, mode: str | None = None
+    ) -> torch.Tensor:
+        """Per-row MSE + BCE-with-logits against soft targets."""
         logits = logit_scale * cosine
-        regression = cosine if self.loss_type == "ssm_cosine" else logits
-        return F.mse_loss(regression, targets) + F.binary_cross_entropy_with_logits(logits, targets)
+        regression = cosine if (mode or self.loss_type) == "ssm_cosine" else logits
+        mse = F.mse_loss(regression, targets, reduction="none").mean(dim=1)
+        return mse + F.binary_cross_entropy_with_logits(logits, targets, reduction="none").mean(dim=1)
+
+
+def _weighted(row_losses: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Mean of `weights * row_losses` over rows (the plain mean when all weights are one)."""
+    return (row_losses * weights).mean()

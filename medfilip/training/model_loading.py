@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import timm
 from safetensors.torch import load_file
@@ -17,15 +18,22 @@ class PretrainedWeightsUnavailableError(RuntimeError):
 
 
 def load_model_and_processor(
-    model: str, tokenizer: str | None = None, init_text: str | None = None, init_vision: str | None = None
+    model: str,
+    tokenizer: str | None = None,
+    init_text: str | None = None,
+    init_vision: str | None = None,
+    **config_overrides: Any,
 ) -> tuple[MedFILIPModel, MedFILIPProcessor]:
-    """A preset (random or with pretrained towers) or a saved model folder, with its processor."""
+    """A preset (random or with pretrained towers) or a saved model folder, with its processor.
+
+    `config_overrides` set config fields (e.g. the MLIP settings); modules they add start untrained.
+    """
     if model not in PRESETS:
         if init_text or init_vision or tokenizer:
             raise ValueError("--init_text, --init_vision and --tokenizer apply to presets, not to a saved model")
-        return AutoModel.from_pretrained(model), AutoProcessor.from_pretrained(model)
+        return AutoModel.from_pretrained(model, **config_overrides), AutoProcessor.from_pretrained(model)
     text_model = _pretrained_text_model(init_text) if init_text else None
-    overrides = {}
+    overrides = dict(config_overrides)
     if text_model is not None:
         overrides["text_config"] = text_model.config.to_dict()
         tokenizer = tokenizer or init_text

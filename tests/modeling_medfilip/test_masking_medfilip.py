@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from medfilip.training.patch_masking import (
+from modeling_medfilip.masking_medfilip import (
     SemanticIntegrityHead,
     mask_pixels,
     random_patch_mask,
