@@ -19,6 +19,7 @@ import datasets
 from transformers import HfArgumentParser, TrainingArguments, set_seed
 
 from datasets_builders.pretraining import FINDING_FEATURE
+from medfilip.hub.training_provenance import write_training_provenance
 from medfilip.training.caption_embeddings import DEFAULT_CAPTION_ENCODER, CaptionEmbeddingCache, SentenceEncoder
 from medfilip.training.collator import MedFILIPCollator
 from medfilip.training.losses import LOSS_TYPES
@@ -156,6 +157,28 @@ def main(argv: list[str] | None = None) -> int:
         trainer.save_metrics("eval", metrics)
     trainer.save_model(training_args.output_dir)
     trainer.save_state()
+    if trainer.is_world_process_zero():
+        write_training_provenance(
+            training_args.output_dir,
+            data_args.dataset,
+            {
+                "model": model_args.model if not Path(model_args.model).exists() else Path(model_args.model).name,
+                "init_text": model_args.init_text,
+                "init_vision": Path(model_args.init_vision).name if model_args.init_vision else None,
+                "loss_type": model_args.loss_type,
+                "caption_encoder": data_args.caption_encoder,
+                "uncertain_as_positive": data_args.uncertain_as_positive,
+                "caption_drop_probability": data_args.caption_drop_probability,
+                "knowledge_version": dictionary.version,
+                "extra_dictionaries": [Path(path).name for path in data_args.dictionary],
+                "max_train_samples": data_args.max_train_samples,
+                "num_train_epochs": training_args.num_train_epochs,
+                "global_steps": trainer.state.global_step,
+                "train_batch_size": training_args.per_device_train_batch_size * training_args.world_size,
+                "learning_rate": training_args.learning_rate,
+                "seed": training_args.seed,
+            },
+        )
     return 0
 
 

@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "medfilip.commands.extract",
     "medfilip.commands.build_dataset",
     "medfilip.commands.evaluate",
+    "medfilip.commands.push",
 )
 
 
