@@ -183,7 +183,7 @@ def _objective(config: dict[str, Any], provenance: dict[str, Any] | None) -> lis
     return lines
 
 
-def _evaluation(evaluations: list[Evaluation]) -> list[str]:
+def _evaluation(evaluations: list[Evaluation], provenance: dict[str, Any] | None) -> list[str]:
     if not evaluations:
         return ["No evaluation results were given when this model was published."]
     lines = ["| protocol | dataset | split | images | classes | metric | value |", "|---|---|---|---:|---|---|---:|"]
@@ -202,6 +202,14 @@ def _evaluation(evaluations: list[Evaluation]) -> list[str]:
         "Zero-shot: each class is scored through its knowledge-enriched prompt, with no training on the "
         "evaluated set. Values are those of `medfilip evaluate` (`metrics.json`), also in the `model-index`.",
     ]
+    trained_on = {dataset["name"] for dataset in (provenance or {}).get("datasets", [])}
+    for evaluation in evaluations:
+        if evaluation.dataset_name in trained_on:
+            lines.append(
+                f"The {evaluation.dataset_title} evaluation uses split `{evaluation.metrics['split']}` of a dataset "
+                "whose other splits were training data (splits are patient-level): it measures held-out patients "
+                "of a seen collection, not transfer to an unseen one."
+            )
     return lines
 
 
@@ -278,7 +286,7 @@ def model_card(
         "",
         "## Evaluation",
         "",
-        *_evaluation(evaluations),
+        *_evaluation(evaluations, provenance),
         "",
         "## Intended use",
         "",

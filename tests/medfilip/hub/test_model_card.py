@@ -38,6 +38,7 @@ def test_card_metadata_and_model_index_equal_metrics(trained_model_dir, metrics_
         in card.text
     )
     assert NOT_FOR_CLINICAL_USE in card.text
+    assert "evaluation uses split `validation` of a dataset whose other splits were training data" in card.text
 
 
 def test_card_states_training_provenance(trained_model_dir):
