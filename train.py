@@ -51,6 +51,16 @@ class ModelArguments:
         metadata={"help": "pretrained vision tower: 'timm' (timm's weights for the preset's model) or a weights file"},
     )
     loss_type: str = field(default="ssm", metadata={"help": f"one of {', '.join(LOSS_TYPES)}"})
+    local_loss_weight: float = field(default=0.0, metadata={"help": "weight of the local patch-caption loss (0: off)"})
+    local_alignment: str = field(default="ot", metadata={"help": "local pooling: ot (Sinkhorn) or attention"})
+    mask_ratio: float = field(default=0.0, metadata={"help": "share of patches hidden in masked views (0: off)"})
+    sie_loss_weight: float = field(default=1.0, metadata={"help": "weight of the semantic-integrity loss"})
+    unmasked_last_epochs: int = field(default=0, metadata={"help": "train the last N epochs unmasked"})
+
+    def mlip_settings(self) -> dict:
+        """The MLIP settings as config fields of the model."""
+        names = ("local_loss_weight", "local_alignment", "mask_ratio", "sie_loss_weight", "unmasked_last_epochs")
+        return {name: getattr(self, name) for name in names}
 
 
 @dataclass
@@ -99,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     model_args, data_args, training_args = parser.parse_args_into_dataclasses(args=argv)
     training_args.remove_unused_columns = False  # the collator needs the image and findings columns
     if training_args.ddp_find_unused_parameters is None:
-        training_args.ddp_find_unused_parameters = False  # every parameter takes part in the loss
+        # Every parameter takes part in the loss, unless the integrity head rests in final unmasked epochs.
+        training_args.ddp_find_unused_parameters = model_args.mask_ratio > 0 and model_args.unmasked_last_epochs > 0
     logging.basicConfig(level=logging.INFO if training_args.should_log else logging.WARNING)
     if not data_args.dataset:
         parser.error("--dataset needs at least one folder from `medfilip build-dataset`")
@@ -111,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         tokenizer=model_args.tokenizer,
         init_text=model_args.init_text,
         init_vision=model_args.init_vision,
+        **model_args.mlip_settings(),
     )
     model.config.loss_type = model_args.loss_type
 
@@ -166,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                 "init_text": model_args.init_text,
                 "init_vision": Path(model_args.init_vision).name if model_args.init_vision else None,
                 "loss_type": model_args.loss_type,
+                **model_args.mlip_settings(),
                 "caption_encoder": data_args.caption_encoder,
                 "uncertain_as_positive": data_args.uncertain_as_positive,
                 "caption_drop_probability": data_args.caption_drop_probability,

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "medfilip.commands.build_dataset",
     "medfilip.commands.evaluate",
     "medfilip.commands.push",
+    "medfilip.commands.explain",
 )
 
 
