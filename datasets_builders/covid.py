@@ -19,22 +19,17 @@ from processing.knowledge import load_knowledge_dictionary
 COVID_CLASSES = ("No Finding", "COVID-19", "Other")
 
 
-class Covid19Classification(ChestXrayBuilder):
+class Covid19Classification(covid_metadata.Ieee8023Collection, ChestXrayBuilder):
     """One example per X-ray: `label` (No Finding / COVID-19 / Other) and the fine `categories` of its diagnosis."""
 
     NAME = "covid"
-    DEFAULT_FOLDER = "covid_ieee8023"
     TITLE = "COVID-19 image data collection (ieee8023), X-rays"
-    SOURCE = covid_metadata.SOURCE
-    LICENSE = covid_metadata.LICENSE
-    CITATION = covid_metadata.CITATION
     LABEL_COLUMNS = ("label", "categories")
     LABEL_MAPPING = {
         "No Finding": ["no finding"],
         "COVID-19": ["covid-19", "viral pneumonia", "pneumonia"],
         "Other": ["each `finding` part by dictionary lookup or pathogen table (Streptococcus -> bacterial pneumonia)"],
     }
-    SPLIT_POLICY = "no official split: patients (`patientid`) split train/validation/test by seeded hash"
 
     def extra_features(self) -> dict:
         return {

@@ -19,6 +19,17 @@ SOURCE = "https://github.com/ieee8023/covid-chestxray-dataset"
 LICENSE = "per image, see the `license` column (CC BY, CC BY-NC-SA, CC BY-NC-ND, Apache 2.0, ...)"
 CITATION = "Cohen et al., COVID-19 Image Data Collection: Prospective Predictions Are the Future, MELBA 2020."
 
+
+class Ieee8023Collection:
+    """Provenance and split policy shared by the builders of the ieee8023 collection (a builder mixin)."""
+
+    DEFAULT_FOLDER = "covid_ieee8023"
+    SOURCE = SOURCE
+    LICENSE = LICENSE
+    CITATION = CITATION
+    SPLIT_POLICY = "no official split: patients (`patientid`) split train/validation/test by seeded hash"
+
+
 PATHOGEN_CATEGORIES = {
     "bacterial": "bacterial pneumonia",
     "streptococcus": "bacterial pneumonia",

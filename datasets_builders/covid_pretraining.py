@@ -17,16 +17,11 @@ from datasets_builders.base import SkipRecord, SourceRecord
 from datasets_builders.pretraining import PretrainingBuilder
 
 
-class Covid19Pretraining(PretrainingBuilder):
+class Covid19Pretraining(covid_metadata.Ieee8023Collection, PretrainingBuilder):
     """X-ray + clinical notes pairs of the ieee8023 collection, with findings and captions."""
 
     NAME = "covid-pretraining"
-    DEFAULT_FOLDER = "covid_ieee8023"
     TITLE = "COVID-19 image data collection (ieee8023), X-rays paired with clinical notes"
-    SOURCE = covid_metadata.SOURCE
-    LICENSE = covid_metadata.LICENSE
-    CITATION = covid_metadata.CITATION
-    SPLIT_POLICY = "no official split: patients (`patientid`) split train/validation/test by seeded hash"
 
     def record_features(self) -> dict:
         return {"license": datasets.Value("string")}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 
@@ -28,7 +27,3 @@ class SkipLog:
 
     def __iter__(self):
         return iter(self._entries.values())
-
-    def reasons(self) -> Counter[str]:
-        """How many inputs were skipped for each reason (the reason's first clause, before any ':')."""
-        return Counter(entry.reason.split(":", 1)[0] for entry in self._entries.values())

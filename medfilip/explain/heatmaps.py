@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from medfilip.evaluation.zero_shot import logit_scale, softmax_scores, text_embeddings
 from processing.image_loading import load_grayscale
 from processing.knowledge import KnowledgeDictionary, zero_shot_prompt
 
@@ -73,10 +74,8 @@ def explain_image(
     pixel_values = processor.image_processor(images=gray, return_tensors="pt")["pixel_values"]
     patches, grid = patch_embeddings(model, pixel_values)
     prompts = [zero_shot_prompt(label, dictionary) for label in labels]
-    text = _embed_texts(model, processor, prompts)
-    image_embed = model.get_image_features(pixel_values)
-    scale = model.logit_scale.clamp(max=model.config.logit_scale_max).exp()
-    probabilities = (scale * image_embed @ text.t()).softmax(dim=-1)[0]
+    text = text_embeddings(model, processor, prompts)
+    probabilities = softmax_scores(model.get_image_features(pixel_values), text, logit_scale(model))[0]
     cosine = patches[0] @ text.t()  # (patches, labels)
     explanations = []
     for index, (label, prompt) in enumerate(zip(labels, prompts, strict=True)):
@@ -88,17 +87,11 @@ def explain_image(
         if entry is not None:
             phrases = description_attributes(entry.description)
             if phrases:
-                scores = _embed_texts(model, processor, [f"{entry.name} {p}" for p in phrases]) @ attended
+                scores = text_embeddings(model, processor, [f"{entry.name} {p}" for p in phrases]) @ attended
                 ranked = sorted(zip(phrases, scores.tolist(), strict=True), key=lambda item: -item[1])
                 attributes = ranked[:top_attributes]
         explanations.append(Explanation(label, prompt, float(probabilities[index]), heatmap, attributes))
     return explanations
-
-
-def _embed_texts(model: Any, processor: Any, texts: list[str]) -> torch.Tensor:
-    max_length = model.config.text_config.max_position_embeddings
-    tokens = processor.tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-    return model.get_text_features(tokens["input_ids"], tokens["attention_mask"])
 
 
 def save_overlay(image: Any, heatmap: np.ndarray, path: str | Path, title: str = "") -> Path:

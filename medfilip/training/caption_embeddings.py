@@ -82,7 +82,6 @@ class CaptionEmbeddingCache:
             self.path = Path(cache_dir) / f"caption-embeddings-{encoder_id}.safetensors"
             if self.path.is_file():
                 self._table = dict(load_file(self.path))
-        self.encoded_count = 0
 
     def __len__(self) -> int:
         return len(self._table)
@@ -97,7 +96,6 @@ class CaptionEmbeddingCache:
             return 0
         for caption, embedding in zip(missing, self.encoder.encode(missing), strict=True):
             self._table[caption_key(caption)] = embedding.contiguous()
-        self.encoded_count += len(missing)
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_suffix(".tmp")
