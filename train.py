@@ -41,7 +41,9 @@ TRAINING_FEATURES = datasets.Features(
 
 @dataclass
 class ModelArguments:
-    model: str = field(default="tiny", metadata={"help": "preset name (tiny, base) or a saved model folder"})
+    model: str = field(
+        default="tiny", metadata={"help": "preset (tiny, tiny-vit, base, vit-small, vit-base) or a saved model folder"}
+    )
     tokenizer: str | None = field(default=None, metadata={"help": "tokenizer for a preset (Hub id or folder)"})
     init_text: str | None = field(
         default=None, metadata={"help": "pretrained text tower to start from (Hub id or folder of a HF text model)"}

@@ -15,7 +15,13 @@ CLIP_B32_TOKENIZER = "openai/clip-vit-base-patch32"
 OFFLINE_TOKENIZER = "offline"
 
 # Where each preset's tokenizer comes from: a Hub id / local path, or trained offline on the dictionary.
-PRESET_TOKENIZERS = {"base": CLIP_B32_TOKENIZER, "tiny": OFFLINE_TOKENIZER}
+PRESET_TOKENIZERS = {
+    "base": CLIP_B32_TOKENIZER,
+    "vit-small": CLIP_B32_TOKENIZER,
+    "vit-base": CLIP_B32_TOKENIZER,
+    "tiny": OFFLINE_TOKENIZER,
+    "tiny-vit": OFFLINE_TOKENIZER,
+}
 
 
 class TokenizerUnavailableError(RuntimeError):

@@ -28,7 +28,12 @@ AutoConfig.register(MedFILIPVisionConfig.model_type, MedFILIPVisionConfig, exist
 AutoModel.register(MedFILIPConfig, MedFILIPModel, exist_ok=True)
 AutoModelForZeroShotImageClassification.register(MedFILIPConfig, MedFILIPModel, exist_ok=True)
 AutoModelForImageClassification.register(MedFILIPConfig, MedFILIPForImageClassification, exist_ok=True)
-AutoImageProcessor.register(MedFILIPConfig, slow_image_processor_class=MedFILIPImageProcessor, exist_ok=True)
+# One processor serves every backend request: it decodes with PIL / NumPy / pydicom whether or not torchvision exists.
+AutoImageProcessor.register(
+    MedFILIPConfig,
+    image_processor_classes={"pil": MedFILIPImageProcessor, "torchvision": MedFILIPImageProcessor},
+    exist_ok=True,
+)
 AutoProcessor.register(MedFILIPConfig, MedFILIPProcessor, exist_ok=True)
 
 MedFILIPConfig.register_for_auto_class()

@@ -36,6 +36,17 @@ PRESETS: dict[str, dict[str, Any]] = {
         "text_config": CLIP_B32_TEXT_CONFIG,
         "projection_dim": 768,
     },
+    # ViT towers: patch tokens are the "patches" of the local loss, and masked views drop tokens.
+    "vit-small": {
+        "vision_config": {"timm_model_name": "vit_small_patch16_224", "image_size": 224},
+        "text_config": CLIP_B32_TEXT_CONFIG,
+        "projection_dim": 512,
+    },
+    "vit-base": {
+        "vision_config": {"timm_model_name": "vit_base_patch16_224", "image_size": 224},
+        "text_config": CLIP_B32_TEXT_CONFIG,
+        "projection_dim": 768,
+    },
     # A few-MB model that trains on a CPU: MobileNetV3-Small (0.5x) at 128 px, a 2-layer text transformer.
     # Its vocabulary size and special-token ids are set from the offline tokenizer built with it.
     "tiny": {
@@ -54,6 +65,11 @@ PRESETS: dict[str, dict[str, Any]] = {
         },
         "projection_dim": 128,
     },
+}
+# The CPU-sized ViT: ViT-Tiny at 128 px (an 8x8 grid of patch tokens) with the tiny text tower.
+PRESETS["tiny-vit"] = {
+    **copy.deepcopy(PRESETS["tiny"]),
+    "vision_config": {"timm_model_name": "vit_tiny_patch16_224", "image_size": 128},
 }
 
 TEXT_POOLING_MODES = ("eos", "cls", "mean")
@@ -114,7 +130,7 @@ class MedFILIPConfig(PreTrainedConfig):
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> MedFILIPConfig:
-        """The named preset (`base` or `tiny`), with top-level fields replaced by `overrides`."""
+        """The named preset (`base`, `vit-small`, `vit-base`, `tiny`, `tiny-vit`), fields replaced by `overrides`."""
         if name not in PRESETS:
             raise ValueError(f"unknown MedFILIP preset {name!r}; available: {', '.join(sorted(PRESETS))}")
         settings = copy.deepcopy(PRESETS[name])

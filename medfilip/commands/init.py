@@ -12,12 +12,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write a randomly initialized MedFILIP model, its processor and its code to a folder "
         "that AutoModel.from_pretrained and pipeline('zero-shot-image-classification') load.",
     )
-    parser.add_argument("--preset", default="tiny", help="model preset: tiny (CPU-sized) or base (the paper's)")
+    parser.add_argument(
+        "--preset",
+        default="tiny",
+        help="model preset: tiny or tiny-vit (CPU-sized), base (the paper's), vit-small, vit-base",
+    )
     parser.add_argument("--output", required=True, help="folder to write")
     parser.add_argument(
         "--tokenizer",
         default=None,
-        help="tokenizer Hub id or local folder (default: the preset's; tiny trains one offline)",
+        help="tokenizer Hub id or local folder (default: the preset's; tiny and tiny-vit train one offline)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed for the initial weights")
     parser.set_defaults(func=run)

@@ -165,6 +165,20 @@ def test_base_preset_forward_at_448():
     assert out.logits_per_image.abs().max() <= 1 / 0.07 + 1e-4
 
 
+@pytest.mark.parametrize(
+    ("preset", "width", "grid"), [("vit-small", 384, 14), ("vit-base", 768, 14), ("tiny-vit", 192, 8)]
+)
+def test_vit_presets_give_one_patch_per_16_pixels(preset, width, grid):
+    config = MedFILIPConfig.from_preset(preset, text_config=_tiny_config().text_config.to_dict())
+    model = MedFILIPModel(config).eval()
+    size = config.vision_config.image_size
+    with torch.no_grad():
+        vision = model.vision_model(torch.randn(1, 3, size, size))
+    assert model.vision_model.is_vit
+    assert vision.feature_map.shape == (1, width, grid, grid)
+    assert vision.patch_tokens.shape == (1, grid * grid, width)
+
+
 def test_gradient_checkpointing_gives_the_same_gradients():
     torch.manual_seed(0)
     model = MedFILIPModel(_tiny_config()).train()
