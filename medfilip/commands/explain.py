@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     from transformers import AutoModel, AutoProcessor
 
-    from medfilip.explain.heatmaps import explain_image, save_overlay
+    from medfilip.explain.heatmaps import explain_image, save_overlay, shared_range
     from processing.image_loading import ImageLoadError
     from processing.knowledge import load_knowledge_dictionary
 
@@ -45,10 +45,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
-    records = []
+    records, value_range = [], shared_range(explanations)
     for explanation in explanations:
         slug = re.sub(r"[^a-z0-9]+", "-", explanation.label.lower()).strip("-") or "label"
-        path = save_overlay(args.image, explanation.heatmap, output / f"{slug}.png", title=explanation.label)
+        title = f"{explanation.label} p={explanation.probability:.2f}"
+        path = save_overlay(args.image, explanation.heatmap, output / f"{slug}.png", title, value_range)
         records.append(
             {
                 "label": explanation.label,
@@ -60,5 +61,6 @@ def run(args: argparse.Namespace) -> int:
         )
         best = explanation.attributes[0][0] if explanation.attributes else "-"
         print(f"{explanation.label}: p={explanation.probability:.3f}, heat map {path}, best attribute: {best}")
-    (output / "explanation.json").write_text(json.dumps({"image": str(args.image), "labels": records}, indent=2) + "\n")
+    summary = {"image": str(args.image), "cosine_range": list(value_range), "labels": records}
+    (output / "explanation.json").write_text(json.dumps(summary, indent=2) + "\n")
     return 0

@@ -94,8 +94,17 @@ def explain_image(
     return explanations
 
 
-def save_overlay(image: Any, heatmap: np.ndarray, path: str | Path, title: str = "") -> Path:
-    """Write the X-ray with `heatmap` (same size) overlaid as a PNG of the image's own size."""
+def shared_range(explanations: list[Explanation]) -> tuple[float, float]:
+    """The lowest and highest cosine over all labels' heat maps, so their colors compare across labels."""
+    return min(float(e.heatmap.min()) for e in explanations), max(float(e.heatmap.max()) for e in explanations)
+
+
+def save_overlay(
+    image: Any, heatmap: np.ndarray, path: str | Path, title: str = "", value_range: tuple[float, float] | None = None
+) -> Path:
+    """Write the X-ray with `heatmap` (same size) overlaid as a PNG of the image's own size.
+
+    Colors span `value_range` (default: the map's own minimum to maximum)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -104,8 +113,8 @@ def save_overlay(image: Any, heatmap: np.ndarray, path: str | Path, title: str =
     gray = load_grayscale(image)
     if heatmap.shape != gray.shape:
         raise ValueError(f"heat map {heatmap.shape} does not match the image {gray.shape}")
-    spread = heatmap.max() - heatmap.min()
-    normalized = (heatmap - heatmap.min()) / spread if spread > 0 else np.zeros_like(heatmap)
+    low, high = value_range if value_range is not None else (float(heatmap.min()), float(heatmap.max()))
+    normalized = np.clip((heatmap - low) / (high - low), 0, 1) if high > low else np.zeros_like(heatmap)
     colored = plt.get_cmap("jet")(normalized)[..., :3]
     blended = 0.6 * np.repeat(gray[..., None], 3, axis=2) + 0.4 * colored
     canvas = Image.fromarray((np.clip(blended, 0, 1) * 255).astype(np.uint8), mode="RGB")

@@ -5,7 +5,13 @@ import pytest
 import torch
 from PIL import Image
 
-from medfilip.explain.heatmaps import description_attributes, explain_image, patch_embeddings, save_overlay
+from medfilip.explain.heatmaps import (
+    description_attributes,
+    explain_image,
+    patch_embeddings,
+    save_overlay,
+    shared_range,
+)
 from medfilip.factory import create_model_and_processor
 from processing.image_loading import load_grayscale
 
@@ -64,3 +70,25 @@ def test_towers_without_patch_semantics_are_refused(image_samples, dictionary):
     explanations = explain_image(cnn, cnn_processor, image_samples[0], LABELS[:1], dictionary)
     assert explanations[0].heatmap.shape == load_grayscale(image_samples[0]).shape
     assert np.isfinite(explanations[0].heatmap).all()
+
+
+def test_overlay_colors_follow_the_given_range(tmp_path):
+    gray = Image.new("L", (40, 30), 0)
+    gray.save(tmp_path / "black.png")
+    heatmap = np.zeros((30, 40), dtype=np.float32)
+    heatmap[:, 20:] = 0.5
+    own = np.asarray(Image.open(save_overlay(tmp_path / "black.png", heatmap, tmp_path / "own.png")))
+    shared = np.asarray(
+        Image.open(save_overlay(tmp_path / "black.png", heatmap, tmp_path / "s.png", value_range=(0, 1)))
+    )
+    # jet: 0 -> dark blue (0, 0, 0.5), 1 -> dark red (0.5, 0, 0), 0.5 -> green; a black image keeps 0.4 of the color.
+    assert own[0, 0].tolist() == [0, 0, 51] and own[0, 39].tolist() == [51, 0, 0]
+    assert shared[0, 0].tolist() == [0, 0, 51] and shared[0, 39][1] > 90 and shared[0, 39][0] < 80
+
+
+def test_shared_range_spans_every_label():
+    from medfilip.explain.heatmaps import Explanation
+
+    first = Explanation("a", "a", 0.5, np.array([[0.1, 0.3]]))
+    second = Explanation("b", "b", 0.5, np.array([[-0.2, 0.2]]))
+    assert shared_range([first, second]) == pytest.approx((-0.2, 0.3))
