@@ -36,7 +36,8 @@ class CaptionBatch:
     embeddings: torch.Tensor
 
 
-def _world() -> tuple[int, int]:
+def world() -> tuple[int, int]:
+    """(rank, world size); (0, 1) outside distributed runs."""
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
@@ -44,7 +45,7 @@ def _world() -> tuple[int, int]:
 
 def gathered_sizes(n: int, device: torch.device) -> list[int]:
     """The first-dimension size of every process's tensor (`[n]` outside distributed runs)."""
-    _, world_size = _world()
+    _, world_size = world()
     if world_size == 1:
         return [n]
     sizes = [torch.zeros(1, dtype=torch.long, device=device) for _ in range(world_size)]
@@ -127,7 +128,7 @@ class MedFILIPLoss(nn.Module):
         sample_weights: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Loss of this process's rows; `logit_scale` is the (clamped) multiplier, not its log."""
-        rank, _ = _world()
+        rank, _ = world()
         device = image_embeds.device
         n_images = image_embeds.shape[0]
         weights = sample_weights if sample_weights is not None else image_embeds.new_ones(n_images)

@@ -5,18 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from transformers import Trainer
 
-from medfilip.training.losses import CaptionBatch, MedFILIPLoss
+from medfilip.training.losses import CaptionBatch, MedFILIPLoss, world
 
 CAPTION_KEYS = ("caption_image_index", "caption_category_ids", "caption_embeddings")
 
 
 def integrity_weights(prediction: torch.Tensor) -> torch.Tensor:
-    """Per-image loss weights from predicted integrity: clipped to [0, 1], then scaled to mean one."""
+    """Per-image loss weights from predicted integrity: clipped to [0, 1], then scaled to mean one over the
+    global batch (every process's images)."""
     integrity = prediction.detach().clamp(0.0, 1.0)
-    mean = integrity.mean()
+    total = torch.stack([integrity.sum(), integrity.new_tensor(float(integrity.numel()))])
+    if world()[1] > 1:
+        dist.all_reduce(total)
+    mean = total[0] / total[1].clamp(min=1)
     return integrity / mean if mean > 1e-6 else torch.ones_like(integrity)
 
 
@@ -25,7 +30,7 @@ class MedFILIPTrainer(Trainer):
 
     The model's config switches on the MLIP terms: the local patch-caption loss (`local_loss_weight`),
     and masked views (`mask_ratio`) whose per-image loss is weighted by the predicted semantic integrity
-    (normalized to mean one over the batch, so the loss keeps its scale),
+    (normalized to mean one over the global batch, so the loss keeps its scale),
     plus `sie_loss_weight` times the integrity head's MSE; the last `unmasked_last_epochs` epochs and
     evaluation use unmasked images. The model's forward (through any DDP wrapper) gives the embeddings;
     the loss gathers them across processes itself. Evaluation reports the loss only.

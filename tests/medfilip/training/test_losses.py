@@ -95,7 +95,7 @@ def test_unknown_loss_type():
         MedFILIPLoss("focal")
 
 
-CASES = ["ssm:equal", "ssm_cosine:equal", "infonce:equal", "ssm:unequal"]
+CASES = ["ssm:equal", "ssm_cosine:equal", "infonce:equal", "ssm:unequal", "ssm+mlip:equal"]
 
 
 @pytest.fixture(scope="module")
