@@ -49,6 +49,11 @@ def train(output: Path, datasets: list[Path], cache: Path, seed: int, extra: lis
     return time.perf_counter() - start
 
 
+def spread_of(values: list[float]) -> str:
+    """'mean ± sample standard deviation' to three decimals."""
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
 def evaluate(output: Path, *arguments: str) -> dict:
     if not (output / "metrics.json").is_file():
         run([*MEDFILIP, "evaluate", *arguments, "--output", str(output), "--no-progress"])
@@ -96,10 +101,8 @@ def main() -> int:
             auc = f"{row['auc']:.3f} ({row['ci'][0]:.3f}–{row['ci'][1]:.3f})"
             print(f"| {VARIANTS[name][0]} | {row['seed']} | {seconds} | {auc} | {row['i2t']:.3f} | {row['t2i']:.3f} |")
         if len(rows) > 1:
-            print(
-                f"| {VARIANTS[name][0]} | mean | {statistics.mean(r['auc'] for r in rows):.3f} | "
-                f"{statistics.mean(r['i2t'] for r in rows):.3f} | {statistics.mean(r['t2i'] for r in rows):.3f} |"
-            )
+            spread = {key: spread_of([r[key] for r in rows]) for key in ("auc", "i2t", "t2i")}
+            print(f"| **{VARIANTS[name][0]}** | mean ± sd | | {spread['auc']} | {spread['i2t']} | {spread['t2i']} |")
     first = next(iter(results.values()))[0]
     print(f"\nchance R@5 on the ieee8023 test split: I→T {first['chance_i2t']:.3f}, T→I {first['chance_t2i']:.3f}")
     return 0

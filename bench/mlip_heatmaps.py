@@ -5,7 +5,7 @@ Images are chosen by rule, not by look: the first Kermany validation images (sor
 license allows derivatives (CC BY / CC BY-SA / Apache, no NC or ND). Each row shows the X-ray and one
 overlay per label on the colour scale shared by the image's labels (`medfilip.explain`), and the
 script prints a Markdown table of the labels' probabilities and the best-matching dictionary attribute.
-Usage: python bench/mlip_heatmaps.py --model runs/ablation-vit/local-seed0 [--output bench/figures/heatmaps.png]
+Usage: python bench/mlip_heatmaps.py --model runs/ablation-tiny-vit/local-seed0 [--output bench/figures/heatmaps.jpg]
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, help="model folder trained with --local_loss_weight > 0")
     parser.add_argument("--demo", default="runs/demo", help="the demo's output folder (its datasets)")
-    parser.add_argument("--output", default="bench/figures/heatmaps.png")
+    parser.add_argument("--output", default="bench/figures/heatmaps.jpg")
     parser.add_argument("--per-kind", type=int, default=1, help="Kermany images of each kind")
     parser.add_argument("--covid", type=int, default=3, help="COVID-19 images")
     args = parser.parse_args()
@@ -110,7 +110,7 @@ def main() -> int:
     output = ROOT / args.output
     output.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(output, dpi=110)
+    figure.savefig(output, dpi=90, pil_kwargs={"quality": 85} if output.suffix == ".jpg" else None)
     print(f"\nwrote {output.relative_to(ROOT)}")
     return 0
 
