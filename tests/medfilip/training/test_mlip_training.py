@@ -79,3 +79,18 @@ def test_training_step_with_local_loss_and_masking(kermany_dataset_dir, dictiona
     for module in ("patch_projection", "semantic_integrity_head", "vision_model", "text_model"):
         changed = [not torch.equal(p, before[n]) for n, p in model.named_parameters() if n.startswith(module)]
         assert any(changed), f"{module} did not learn"
+
+
+def test_last_epochs_train_unmasked_and_evaluation_never_masks(tmp_path):
+    model, _ = create_model_and_processor("tiny", mask_ratio=0.4, unmasked_last_epochs=1)
+    args = TrainingArguments(output_dir=str(tmp_path), num_train_epochs=3, report_to="none", use_cpu=True)
+    trainer = MedFILIPTrainer(model=model, args=args)
+    model.train()
+    ratios = {}
+    for epoch in (0.0, 1.5, 1.99, 2.0, 2.7):
+        trainer.state.epoch = epoch
+        ratios[epoch] = trainer.current_mask_ratio(model)
+    assert ratios == {0.0: 0.4, 1.5: 0.4, 1.99: 0.4, 2.0: 0.0, 2.7: 0.0}
+    trainer.state.epoch = 0.5
+    model.eval()
+    assert trainer.current_mask_ratio(model) == 0.0
