@@ -25,7 +25,15 @@ MEDFILIP = [sys.executable, "-m", "medfilip"]
 VARIANTS: dict[str, tuple[str, list[str]]] = {
     "ssm": ("SSM only", []),
     "local": ("+ local alignment (OT, λ_local 0.5)", ["--local_loss_weight", "0.5"]),
+    "local-attention": (
+        "+ local alignment (attention, λ_local 0.5)",
+        ["--local_loss_weight", "0.5", "--local_alignment", "attention"],
+    ),
     "masked": ("+ masked views (ratio 0.5, SIE)", ["--mask_ratio", "0.5"]),
+    "masked-unmasked-last": (
+        "+ masked views, last epoch unmasked",
+        ["--mask_ratio", "0.5", "--unmasked_last_epochs", "1"],
+    ),
     "local-masked": ("+ local + masked", ["--local_loss_weight", "0.5", "--mask_ratio", "0.5"]),
 }
 
