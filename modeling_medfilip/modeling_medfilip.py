@@ -82,6 +82,14 @@ class MedFILIPVisionTower(nn.Module):
 
         self.is_vit = isinstance(self.backbone, VisionTransformer)
 
+    @property
+    def pools_by_mean(self) -> bool:
+        """Whether the pooled vector is the plain mean of the feature-map cells (a CNN with average pooling and
+        no head after it), so a linear map of the pooled vector equals the mean of that map over the cells."""
+        pool = getattr(self.backbone, "global_pool", None)
+        pool_type = pool if isinstance(pool, str) else getattr(pool, "pool_type", None)
+        return not self.is_vit and pool_type == "avg" and self.pooled_dim == self.feature_dim
+
     def forward(self, pixel_values: torch.Tensor, mask_ratio: float = 0.0) -> MedFILIPVisionOutput:
         """Pooled vector and patches; `mask_ratio > 0` hides that share of patches (drawn from torch's RNG)."""
         if mask_ratio > 0 and self.is_vit:

@@ -2,8 +2,8 @@
 
 Each label is embedded through its knowledge-enriched prompt; its heat map is the cosine between that
 text embedding and every projected patch of the image (the model's patch projection when it was
-trained with the local loss; otherwise the global projection applied to each feature-map cell, which
-is exact for towers whose pooled vector is the mean of the cells, as ResNets and ViTs), resized to the
+trained with the local loss; otherwise the global projection applied to each feature-map cell, for
+CNNs whose pooled vector is the plain mean of the cells, as ResNets and EfficientNets), resized to the
 image's own size. The attributes are the comma- or semicolon-separated parts of the label's dictionary
 description, ranked by cosine with the image embedding attended over the label's patches.
 """
@@ -42,12 +42,13 @@ def patch_embeddings(model: Any, pixel_values: torch.Tensor) -> tuple[torch.Tens
     grid = tuple(vision.feature_map.shape[-2:])
     if model.patch_projection is not None:
         projected = model.patch_projection(vision.patch_tokens)
-    elif model.vision_model.pooled_dim == model.vision_model.feature_dim:
+    elif model.vision_model.pools_by_mean:
         projected = model.visual_projection(vision.patch_tokens)
     else:
         raise ValueError(
             f"{model.config.vision_config.timm_model_name}: its pooled vector is not a mean of feature-map cells "
-            "and the model has no patch projection; train it with --local_loss_weight > 0 to explain it"
+            "(a class token, or a head after pooling) and the model has no patch projection; train it with "
+            "--local_loss_weight > 0 to explain it"
         )
     return F.normalize(projected, dim=-1), grid
 

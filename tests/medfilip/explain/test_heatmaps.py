@@ -63,10 +63,19 @@ def test_towers_without_patch_semantics_are_refused(image_samples, dictionary):
     model, processor = create_model_and_processor("tiny")  # MobileNetV3: conv head after pooling
     with pytest.raises(ValueError, match="local_loss_weight"):
         explain_image(model, processor, image_samples[0], LABELS, dictionary)
+    vit, vit_processor = create_model_and_processor(
+        "tiny", vision_config={"timm_model_name": "test_vit", "image_size": 64}
+    )  # pools its class token
+    with pytest.raises(ValueError, match="class token"):
+        explain_image(vit, vit_processor, image_samples[0], LABELS, dictionary)
     cnn, cnn_processor = create_model_and_processor(
         "tiny", vision_config={"timm_model_name": "test_resnet", "image_size": 64}
     )
     cnn_processor.image_processor.size = {"height": 64, "width": 64}
+    with torch.no_grad():  # what makes the global projection valid per cell: pooled = mean of the cells
+        vision = cnn.vision_model(torch.randn(2, 3, 64, 64))
+    assert cnn.vision_model.pools_by_mean and not vit.vision_model.pools_by_mean
+    torch.testing.assert_close(vision.pooler_output, vision.patch_tokens.mean(dim=1))
     explanations = explain_image(cnn, cnn_processor, image_samples[0], LABELS[:1], dictionary)
     assert explanations[0].heatmap.shape == load_grayscale(image_samples[0]).shape
     assert np.isfinite(explanations[0].heatmap).all()
