@@ -53,17 +53,5 @@ class Covid19Classification(covid_metadata.Ieee8023Collection, ChestXrayBuilder)
             label = "COVID-19" if "covid-19" in categories else "Other"
             if categories == [NO_FINDING]:
                 label = "No Finding"
-            yield SourceRecord(
-                source=source,
-                image_id=row.get("filename", ""),
-                patient_id=row.get("patientid"),
-                image_path=covid_metadata.image_path(data_dir, row),
-                study_id=f"{row.get('patientid')}/{row.get('offset') or '?'}",
-                view_position=row.get("view") or None,
-                fields={
-                    "label": label,
-                    "finding": row.get("finding"),
-                    "categories": categories,
-                    "license": row.get("license") or None,
-                },
-            )
+            fields = {"label": label, "finding": row.get("finding"), "categories": categories}
+            yield covid_metadata.source_record(data_dir, source, row, fields)

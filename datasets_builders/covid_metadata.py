@@ -12,6 +12,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+from datasets_builders.base import SourceRecord
 from processing.knowledge import KnowledgeDictionary
 
 METADATA_FILE = "metadata.csv"
@@ -86,3 +87,16 @@ def image_path(data_dir: Path, row: dict[str, str]) -> Path | None:
     if not row.get("filename"):
         return None
     return data_dir / (row.get("folder") or "images") / row["filename"]
+
+
+def source_record(data_dir: Path, source: str, row: dict[str, str], fields: dict) -> SourceRecord:
+    """The record of one metadata row: image, patient, study (patient/offset), view, license, plus `fields`."""
+    return SourceRecord(
+        source=source,
+        image_id=row.get("filename", ""),
+        patient_id=row.get("patientid"),
+        image_path=image_path(data_dir, row),
+        study_id=f"{row.get('patientid')}/{row.get('offset') or '?'}",
+        view_position=row.get("view") or None,
+        fields={**fields, "license": row.get("license") or None},
+    )

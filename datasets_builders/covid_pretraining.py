@@ -32,16 +32,8 @@ class Covid19Pretraining(covid_metadata.Ieee8023Collection, PretrainingBuilder):
             if row.get("modality", "X-ray").lower() != "x-ray":
                 yield SkipRecord(source, f"not an X-ray: modality {row.get('modality')!r}")
                 continue
-            yield SourceRecord(
-                source=source,
-                image_id=row.get("filename", ""),
-                patient_id=row.get("patientid"),
-                image_path=covid_metadata.image_path(data_dir, row),
-                study_id=f"{row.get('patientid')}/{row.get('offset') or '?'}",
-                view_position=row.get("view") or None,
-                fields={
-                    "report_sections": {"clinical_notes": row.get("clinical_notes", "")},
-                    "report_ids": [row.get("filename", ""), f"{row.get('patientid')}/{row.get('offset')}"],
-                    "license": row.get("license") or None,
-                },
-            )
+            fields = {
+                "report_sections": {"clinical_notes": row.get("clinical_notes", "")},
+                "report_ids": [row.get("filename", ""), f"{row.get('patientid')}/{row.get('offset')}"],
+            }
+            yield covid_metadata.source_record(data_dir, source, row, fields)
