@@ -73,6 +73,7 @@ PRESETS["tiny-vit"] = {
 }
 
 TEXT_POOLING_MODES = ("eos", "cls", "mean")
+LOCAL_ALIGNMENT_MODES = ("ot", "attention")
 
 
 class MedFILIPConfig(PreTrainedConfig):
@@ -123,8 +124,8 @@ class MedFILIPConfig(PreTrainedConfig):
             self.text_pooling = "eos" if self.text_config.model_type == "clip_text_model" else "cls"
         if not 0.0 <= self.mask_ratio < 1.0:
             raise ValueError(f"mask_ratio must be in [0, 1), got {self.mask_ratio}")
-        if self.local_alignment not in ("ot", "attention"):
-            raise ValueError(f"local_alignment must be 'ot' or 'attention', got {self.local_alignment!r}")
+        if self.local_alignment not in LOCAL_ALIGNMENT_MODES:
+            raise ValueError(f"local_alignment must be one of {LOCAL_ALIGNMENT_MODES}, got {self.local_alignment!r}")
         if self.text_pooling not in TEXT_POOLING_MODES:
             raise ValueError(f"text_pooling must be one of {TEXT_POOLING_MODES}, got {self.text_pooling!r}")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import timm
 import torch
 import torch.nn.functional as F
+from timm.models import checkpoint_seq
 from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 from transformers import AutoModel, PreTrainedModel
@@ -116,7 +117,9 @@ class MedFILIPVisionTower(nn.Module):
         prefix, patches = tokens[:, : self.num_prefix_tokens], tokens[:, self.num_prefix_tokens :]
         mask = random_patch_mask(patches.shape[0], patches.shape[1], mask_ratio).to(patches.device)
         kept = patches[~mask].view(patches.shape[0], -1, patches.shape[2])
-        features = backbone.norm(backbone.blocks(backbone.norm_pre(torch.cat([prefix, kept], dim=1))))
+        tokens = backbone.norm_pre(torch.cat([prefix, kept], dim=1))
+        tokens = checkpoint_seq(backbone.blocks, tokens) if backbone.grad_checkpointing else backbone.blocks(tokens)
+        features = backbone.norm(tokens)
         pooled = backbone.forward_head(features, pre_logits=True)
         return MedFILIPVisionOutput(
             pooler_output=pooled, patch_tokens=features[:, self.num_prefix_tokens :], patch_mask=mask

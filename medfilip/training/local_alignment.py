@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-LOCAL_MODES = ("ot", "attention")
+from modeling_medfilip.configuration_medfilip import LOCAL_ALIGNMENT_MODES
 
 
 def sinkhorn(
@@ -44,8 +44,8 @@ def local_similarity(
     `ot`: the caption slot takes `caption_mass` of the patches' mass, the background slot the rest at a
     fixed cosine `background_cosine`. `attention`: softmax over patches at `temperature`.
     """
-    if mode not in LOCAL_MODES:
-        raise ValueError(f"local alignment mode must be one of {LOCAL_MODES}, got {mode!r}")
+    if mode not in LOCAL_ALIGNMENT_MODES:
+        raise ValueError(f"local alignment mode must be one of {LOCAL_ALIGNMENT_MODES}, got {mode!r}")
     cosine = torch.einsum("bmd,nd->bnm", patch_embeds, text_embeds)  # (B, N, M)
     if mode == "attention":
         weights = (cosine / temperature).softmax(dim=-1)

@@ -55,3 +55,28 @@ def test_head_learns_to_predict_integrity():
         loss.backward()
         optimizer.step()
     assert loss.item() < first / 3
+
+
+@pytest.mark.parametrize("vision", [None, {"timm_model_name": "test_vit", "image_size": 64}], ids=["cnn", "vit"])
+def test_towers_hide_the_requested_share_reproducibly(vision):
+    from modeling_medfilip import MedFILIPConfig, MedFILIPModel
+
+    overrides = {"vision_config": vision} if vision else {}
+    tower = MedFILIPModel(MedFILIPConfig.from_preset("tiny", mask_ratio=0.5, **overrides)).vision_model.eval()
+    size = 64 if vision else 128
+    pixels = torch.rand(3, 3, size, size) + 0.5  # no zero pixel before masking
+    with torch.no_grad():
+        torch.manual_seed(5)
+        first = tower(pixels, mask_ratio=0.5)
+        torch.manual_seed(5)
+        again = tower(pixels, mask_ratio=0.5)
+    n_patches = first.patch_mask.shape[1]
+    grid = tower.backbone.patch_embed.grid_size if vision else (128 // 32, 128 // 32)  # CNN: cells at stride 32
+    assert n_patches == grid[0] * grid[1]
+    assert first.patch_mask.sum(1).tolist() == [n_patches // 2] * 3
+    assert torch.equal(first.patch_mask, again.patch_mask)
+    torch.testing.assert_close(first.pooler_output, again.pooler_output)
+    if vision is None:
+        assert first.feature_map.shape[-2:] == grid  # every cell, the hidden ones computed from zeroed pixels
+    else:
+        assert first.patch_tokens.shape[1] == n_patches // 2  # hidden tokens are dropped

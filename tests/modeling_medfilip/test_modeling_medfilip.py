@@ -198,3 +198,31 @@ def test_gradient_checkpointing_gives_the_same_gradients():
     assert plain.keys() == checkpointed.keys()
     for name in plain:
         torch.testing.assert_close(checkpointed[name], plain[name], rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_vit_with_dropped_tokens_checkpoints_to_the_same_gradients(monkeypatch):
+    import modeling_medfilip.modeling_medfilip as modeling
+
+    calls = []
+    checkpoint_seq = modeling.checkpoint_seq
+    monkeypatch.setattr(modeling, "checkpoint_seq", lambda *a, **k: calls.append(1) or checkpoint_seq(*a, **k))
+    torch.manual_seed(0)
+    model = MedFILIPModel(_tiny_config(vision_config={"timm_model_name": "test_vit", "image_size": 64}, mask_ratio=0.5))
+    model.train()
+    inputs = _inputs(model.config, n_images=2, n_texts=2)
+
+    def gradients():
+        model.zero_grad()
+        torch.manual_seed(1)  # the same tokens dropped in both runs
+        out = model(**inputs, mask_ratio=0.5)
+        (out.logits_per_image.sum() + out.integrity_prediction.sum()).backward()
+        return {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+
+    plain = gradients()
+    model.activation_checkpointing_enable()
+    checkpointed = gradients()
+    model.activation_checkpointing_disable()
+    assert len(calls) == 1  # only the checkpointed run goes through timm's checkpoint_seq
+    assert plain.keys() == checkpointed.keys() and any(n.startswith("vision_model.backbone.blocks") for n in plain)
+    for name in plain:
+        torch.testing.assert_close(checkpointed[name], plain[name], rtol=1e-4, atol=1e-6, msg=name)
